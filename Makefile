@@ -1,0 +1,40 @@
+# Each target creates .venv when it is missing (or when the requirements changed).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lab bench sync lint clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+## run: execute every notebook headless at quick scale into build/ (HTML lecture in build/html/)
+run: $(STAMP)
+	$(PY) -m lessonlib build $(ARGS)
+
+## test: lessonlib units, the lecture's claims, every notebook (nbval + papermill), the browser suite
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadscope $(ARGS)
+
+## lab: open the notebooks in JupyterLab
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+## bench: print each notebook's headless time and each slider's callback latency
+bench: $(STAMP)
+	$(PY) benchmarks/notebook_times.py
+
+## sync: regenerate each notebook (.ipynb) from its paired jupytext source (.py)
+sync: $(STAMP)
+	$(VENV)/bin/jupytext --to ipynb --update notebooks/[0-9]*.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check lessonlib tests benchmarks
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,154 @@
+"""Slider panels: run the default once as a plain figure, then let sliders re-run it (ipywidgets 7.7 and 8)."""
+
+from __future__ import annotations
+
+import math
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from IPython.display import HTML, Image, display
+from matplotlib.figure import Figure
+
+from lessonlib.plots import figure_png
+
+_STYLE = {"description_width": "initial"}
+_LAYOUT = {"width": "420px"}
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of a panel: a slider, log slider, dropdown or checkbox, with its default value."""
+
+    default: Any
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    options: Sequence[Any] | None = None
+
+    def widget(self, name: str) -> widgets.Widget:
+        """The ipywidgets widget for this control; sliders update on release only."""
+        common = {"description": name, "style": _STYLE, "layout": widgets.Layout(**_LAYOUT)}
+        if self.kind == "float":
+            return widgets.FloatSlider(value=self.default, min=self.low, max=self.high, step=self.step,
+                                       continuous_update=False, **common)
+        if self.kind == "int":
+            return widgets.IntSlider(value=self.default, min=self.low, max=self.high, step=self.step,
+                                     continuous_update=False, **common)
+        if self.kind == "log":
+            return widgets.FloatLogSlider(value=self.default, min=math.log10(self.low), max=math.log10(self.high),
+                                          step=self.step, base=10, continuous_update=False,
+                                          readout_format=".3g", **common)
+        if self.kind == "choice":
+            return widgets.Dropdown(value=self.default, options=list(self.options), **common)
+        return widgets.Checkbox(value=self.default, indent=False, **common)
+
+
+def slider(default: float, low: float, high: float, step: float) -> Control:
+    """A float slider."""
+    return Control(default, "float", low, high, step)
+
+
+def int_slider(default: int, low: int, high: int, step: int = 1) -> Control:
+    """An integer slider."""
+    return Control(default, "int", low, high, step)
+
+
+def log_slider(default: float, low: float, high: float, steps_per_decade: int = 4) -> Control:
+    """A slider on a log scale, e.g. for learning rates."""
+    return Control(default, "log", low, high, 1 / steps_per_decade)
+
+
+def choice(default: Any, options: Sequence[Any]) -> Control:
+    """A dropdown of options."""
+    return Control(default, "choice", options=tuple(options))
+
+
+def toggle(default: bool) -> Control:
+    """A checkbox."""
+    return Control(default, "bool")
+
+
+def _render(experiment: Callable[..., Figure | None], values: dict[str, Any]) -> bytes | None:
+    fig = experiment(**values)
+    if fig is None:
+        fig = plt.gcf() if plt.get_fignums() else None
+    if fig is None:
+        return None
+    png = figure_png(fig)
+    plt.close(fig)
+    return png
+
+
+class Panel:
+    """Sliders plus an output area that re-runs an experiment on release, caching what was computed."""
+
+    def __init__(self, experiment: Callable[..., Figure | None], controls: dict[str, Control]):
+        self.experiment = experiment
+        self.controls = {name: control.widget(name) for name, control in controls.items()}
+        self.output = widgets.Output()
+        self.status = widgets.HTML(value="<i>Move a control: the figure for your settings appears below "
+                                         "(the figure above shows the defaults).</i>")
+        self.cache: dict[tuple, bytes | None] = {}
+        for control in self.controls.values():
+            control.observe(self.update, names="value")
+        self.box = widgets.VBox([*self.controls.values(), self.status, self.output])
+
+    def values(self) -> dict[str, Any]:
+        """The controls' current values."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def update(self, change: Any = None) -> None:
+        """Re-run the experiment for the current values (or take it from the cache) and show it."""
+        values = self.values()
+        key = tuple(sorted(values.items()))
+        settings = ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}" for k, v in values.items())
+        self.status.value = f"<i>running: {settings} …</i>"
+        with self.output:
+            self.output.clear_output(wait=True)
+            try:
+                if key not in self.cache:
+                    self.cache[key] = _render(self.experiment, values)
+                png = self.cache[key]
+                self.status.value = f"<b>{settings}</b>"
+                if png is not None:
+                    display(Image(data=png))
+            except Exception as error:  # shown in the panel, never swallowed
+                plt.close("all")
+                self.status.value = (f"<b style='color:#b00'>Error for {settings}: "
+                                     f"{type(error).__name__}: {error}</b>")
+                display(HTML(f"<pre style='color:#b00'>{traceback.format_exc()}</pre>"))
+
+
+_PANELS: list[Panel] = []
+
+
+def display_widget(widget: widgets.Widget, text: str) -> None:
+    """Display a widget with a readable text/plain fallback for places that cannot render it (HTML, nbviewer)."""
+    view = {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}
+    display({"application/vnd.jupyter.widget-view+json": view, "text/plain": text}, raw=True)
+
+
+def panels() -> list[Panel]:
+    """The panels made so far in this kernel, oldest first (for tests that drive their callbacks)."""
+    return list(_PANELS)
+
+
+def live(experiment: Callable[..., Figure | None], **controls: Control) -> None:
+    """Run experiment(**defaults) once as an ordinary figure, then attach controls that re-run it.
+
+    The default run's errors propagate (so papermill and nbval fail the cell); a slider's errors
+    are shown inside the panel. The experiment returns a matplotlib Figure.
+    """
+    defaults = {name: control.default for name, control in controls.items()}
+    panel = Panel(experiment, controls)
+    png = _render(experiment, defaults)
+    panel.cache[tuple(sorted(defaults.items()))] = png
+    if png is not None:
+        display(Image(data=png))
+    display_widget(panel.box, "[sliders: open this notebook in JupyterLab or Colab to move them]")
+    _PANELS.append(panel)

@@ -1,0 +1,125 @@
+"""Run set-up: scales, device, seeding, Colab detection and parameter validation."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+SCALES = ("quick", "full", "auto")
+
+
+class ParameterError(ValueError):
+    """A notebook parameter outside its allowed values."""
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The allowed values of one parameter: a range (float or int) or a list of choices."""
+
+    value: Any
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+    choices: Sequence[Any] | None = None
+
+    def describe(self) -> str:
+        """The allowed values in words."""
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        kind = "an integer" if self.integer else "a number"
+        return f"{kind} between {self.low:g} and {self.high:g}"
+
+    def check(self, name: str) -> Any:
+        """Return the value if allowed, else raise ParameterError naming the parameter."""
+        value = self.value
+        if self.choices is not None:
+            ok = any(value == c and type(value) is type(c) for c in self.choices)
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            ok = False
+        elif self.integer and not isinstance(value, int):
+            ok = False
+        else:
+            ok = self.low <= value <= self.high
+        if not ok:
+            raise ParameterError(f"{name} = {value!r} is not allowed: {name} must be {self.describe()}.")
+        return value
+
+
+def one_of(value: Any, choices: Sequence[Any]) -> Allowed:
+    """Allow only the listed choices."""
+    return Allowed(value, choices=tuple(choices))
+
+
+def between(value: Any, low: float, high: float) -> Allowed:
+    """Allow a number in [low, high]."""
+    return Allowed(value, low=low, high=high)
+
+
+def int_between(value: Any, low: int, high: int) -> Allowed:
+    """Allow an integer in [low, high]."""
+    return Allowed(value, low=low, high=high, integer=True)
+
+
+def in_colab() -> bool:
+    """True inside Google Colab."""
+    return "google.colab" in sys.modules
+
+
+def best_device() -> torch.device:
+    """cuda, then mps, then cpu."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def resolve_scale(scale: str) -> str:
+    """'auto' becomes 'full' where CUDA is available, else 'quick'."""
+    if scale == "auto":
+        return "full" if torch.cuda.is_available() else "quick"
+    return scale
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and GPU)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a notebook run uses: its scale ('quick' or 'full'), device and seed."""
+
+    scale: str
+    device: torch.device
+    seed: int
+
+    def pick(self, quick: Any, full: Any) -> Any:
+        """The value for this run's scale."""
+        return quick if self.scale == "quick" else full
+
+    def generator(self, offset: int = 0) -> torch.Generator:
+        """A CPU torch generator seeded from the run's seed."""
+        return torch.Generator().manual_seed(self.seed + offset)
+
+
+def start(scale: str = "auto", seed: int = 0, *, quiet: bool = False, **params: Allowed) -> Run:
+    """Validate every parameter, then seed and pick the device; one line says what was chosen."""
+    one_of(scale, SCALES).check("scale")
+    int_between(seed, 0, 2**31 - 1).check("seed")
+    for name, allowed in params.items():
+        allowed.check(name)
+    run = Run(scale=resolve_scale(scale), device=best_device(), seed=seed)
+    seed_everything(seed)
+    if not quiet and not os.environ.get("LESSONLIB_QUIET"):
+        print(f"scale = {run.scale}, device = {run.device.type}, seed = {run.seed}")
+    return run

@@ -1,0 +1,66 @@
+"""Execute a notebook with papermill and read the measurements it recorded (shared by the notebook tests)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+
+from lessonlib.measure import MIMETYPE
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+RUNS = ROOT / "build" / "test-runs"
+
+
+def notebook_path(name: str) -> Path:
+    """notebooks/<name>.ipynb, e.g. name = '03_weight_initialization'."""
+    return NOTEBOOKS / f"{name}.ipynb"
+
+
+def all_notebooks() -> list[str]:
+    """The names of every numbered notebook, in lecture order."""
+    return sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+@dataclass
+class Executed:
+    """An executed notebook and the measurements it recorded."""
+
+    notebook: nbformat.NotebookNode
+    measured: dict[str, Any]
+    path: Path
+
+
+def measurements(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """Every {key: value} a notebook recorded with lessonlib.measure.record."""
+    found = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get(MIMETYPE)
+            if data is not None:
+                data = json.loads(data) if isinstance(data, str) else data
+                found[data["key"]] = data["value"]
+    return found
+
+
+@functools.cache
+def _execute(name: str, frozen_params: tuple) -> Executed:
+    params = dict(frozen_params)
+    RUNS.mkdir(parents=True, exist_ok=True)
+    tag = "_".join(f"{k}-{v}" for k, v in frozen_params) or "defaults"
+    out = RUNS / f"{name}__{tag}.ipynb"
+    nb = papermill.execute_notebook(str(notebook_path(name)), str(out), parameters=params, kernel_name="python3",
+                                    cwd=str(NOTEBOOKS), progress_bar=False)
+    return Executed(nb, measurements(nb), out)
+
+
+def execute(name: str, **params: Any) -> Executed:
+    """Run notebooks/<name>.ipynb with the given parameters (scale defaults to quick); cached per process."""
+    params.setdefault("scale", "quick")
+    return _execute(name, tuple(sorted(params.items())))

@@ -1,0 +1,66 @@
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+import lessonlib.data as data
+from lessonlib.data import DataError, batches, load_bundled, load_dataset, per_class
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
+def test_bundled_data_is_verified_and_shaped(name):
+    images, labels = load_bundled(name)
+    assert images.shape == (10000, 28, 28) and images.dtype == np.uint8
+    assert labels.shape == (10000,) and set(np.unique(labels)) == set(range(10))
+
+
+def test_split_is_deterministic_disjoint_and_scaled():
+    train, test = load_dataset("mnist", n_train=500, n_test=300, seed=1)
+    again, _ = load_dataset("mnist", n_train=500, n_test=300, seed=1)
+    other, _ = load_dataset("mnist", n_train=500, n_test=300, seed=2)
+    assert len(train) == 500 and len(test) == 300
+    assert torch.equal(train.images, again.images)
+    assert not torch.equal(train.images, other.images)
+    assert train.images.shape[1:] == (1, 28, 28) and 0.0 <= train.images.min() and train.images.max() <= 1.0
+    flat_train = {tuple(x.flatten().tolist()[::7]) for x in train.images[:200]}
+    assert not any(tuple(x.flatten().tolist()[::7]) in flat_train for x in test.images)
+
+
+def test_missing_and_corrupted_files_say_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "DATA_DIR", tmp_path)
+    with pytest.raises(DataError, match="missing.*git checkout -- data/mnist-10k.npz"):
+        load_bundled("mnist")
+    shutil.copy(data.Path(data.__file__).parent.parent / "data" / "mnist-10k.npz", tmp_path)
+    with open(tmp_path / "mnist-10k.npz", "r+b") as f:
+        f.seek(1000)
+        f.write(b"\x00\x01\x02")
+    with pytest.raises(DataError, match="corrupted.*git checkout"):
+        load_bundled("mnist")
+
+
+def test_unknown_dataset_names_the_choices():
+    with pytest.raises(ValueError, match="dataset = 'cifar'.*'mnist', 'fashion_mnist'"):
+        load_dataset("cifar")
+
+
+def test_full_scale_offline_falls_back_in_one_line(monkeypatch, capsys, tmp_path):
+    import torchvision
+
+    def offline(*args, **kwargs):
+        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz: network is unreachable")
+
+    monkeypatch.setattr(torchvision.datasets, "MNIST", offline)
+    monkeypatch.setattr(data, "DATA_DIR", data.DATA_DIR)
+    train, test = load_dataset("mnist", n_train=100, n_test=50, scale="full")
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("Offline:") and "bundled" in out[0]
+    assert len(train) == 100 and len(test) == 50
+
+
+def test_per_class_and_batches():
+    train, _ = load_dataset("fashion_mnist", n_train=2000, seed=0)
+    few = per_class(train, 5, seed=0)
+    assert torch.bincount(few.labels, minlength=10).tolist() == [5] * 10
+    seen = torch.cat([y for _, y in batches(few, 16, torch.Generator().manual_seed(0))])
+    assert sorted(seen.tolist()) == sorted(few.labels.tolist())

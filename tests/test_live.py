@@ -1,0 +1,76 @@
+import ipywidgets as widgets
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from IPython.display import Image  # noqa: E402
+
+import lessonlib.live as live_module  # noqa: E402
+from lessonlib.live import choice, int_slider, live, log_slider, panels, slider, toggle  # noqa: E402
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    shown = []
+    monkeypatch.setattr(live_module, "display", lambda obj, **kwargs: shown.append(obj))
+    return shown
+
+
+def make_experiment(calls):
+    def experiment(x, n, lr, kind, flag):
+        calls.append((x, n, lr, kind, flag))
+        if x > 0.85:
+            raise ValueError("x too large")
+        fig, ax = plt.subplots()
+        ax.plot([0, n], [0, x * lr])
+        return fig
+    return experiment
+
+
+def controls():
+    return dict(x=slider(0.5, 0.0, 1.0, 0.1), n=int_slider(3, 1, 10), lr=log_slider(0.1, 1e-3, 1.0),
+                kind=choice("a", ["a", "b"]), flag=toggle(False))
+
+
+def test_default_runs_once_as_plain_image_then_panel(shown):
+    calls = []
+    live(make_experiment(calls), **controls())
+    assert calls == [(0.5, 3, 0.1, "a", False)]
+    assert isinstance(shown[0], Image) and shown[0].data[:4] == b"\x89PNG"
+    panel = panels()[-1]
+    view = shown[1]["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == panel.box.model_id and "sliders" in shown[1]["text/plain"]
+    assert isinstance(panel.box, widgets.VBox)
+    assert all(not getattr(w, "continuous_update", False) for w in panel.controls.values())
+    assert plt.get_fignums() == []
+
+
+def test_slider_reruns_and_caches(shown):
+    calls = []
+    live(make_experiment(calls), **controls())
+    panel = panels()[-1]
+    panel.controls["n"].value = 5
+    assert calls[-1] == (0.5, 5, 0.1, "a", False) and "n = 5" in panel.status.value
+    panel.controls["n"].value = 3
+    panel.controls["n"].value = 5
+    assert len(calls) == 2  # both settings came from the cache
+    panel.controls["kind"].value = "b"
+    panel.controls["flag"].value = True
+    assert calls[-1] == (0.5, 5, 0.1, "b", True)
+
+
+def test_slider_error_is_shown_in_panel_not_swallowed(shown):
+    calls = []
+    live(make_experiment(calls), **controls())
+    panel = panels()[-1]
+    panel.controls["x"].value = 0.9
+    assert "ValueError: x too large" in panel.status.value
+    assert any("x too large" in getattr(item, "data", "") for item in shown if not isinstance(item, Image))
+    panel.controls["x"].value = 0.2
+    assert "Error" not in panel.status.value
+
+
+def test_default_run_error_propagates(shown):
+    with pytest.raises(ValueError, match="x too large"):
+        live(make_experiment([]), **(controls() | {"x": slider(0.9, 0.0, 1.0, 0.1)}))

@@ -1,0 +1,113 @@
+"""Every notebook follows the skeleton of DESIGN.md and is paired with its jupytext source."""
+
+import ast
+import re
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+import tomllib
+from nbrun import NOTEBOOKS, ROOT, all_notebooks
+
+from lessonlib.course import REPO_URL, SETUP_CELL, colab_badge
+
+NAMES = all_notebooks()
+TOPIC_SECTIONS = ["## The question", "## Theory", "## From scratch", "## Experiment", "## What we measured",
+                  "## Careful", "## Exercises", "## Flashcards"]
+SECTIONS = {"00_overview": ["## The question", "## The map", "## Environment check", "## What we measured",
+                            "## Flashcards"],
+            "12_review": ["## Flashcards"]}
+
+
+def read(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+def test_the_series_is_there():
+    assert NAMES[:1] == ["00_overview"] and "03_weight_initialization" in NAMES
+    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+", name) for name in NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pair_agrees(name):
+    """The .ipynb is the jupytext .py, cell for cell (run `make sync` after editing the .py)."""
+    paired = jupytext.read(NOTEBOOKS / f"{name}.py")
+    stored = read(name)
+    assert [(c.cell_type, c.source) for c in paired.cells] == [(c.cell_type, c.source) for c in stored.cells]
+    assert [c.metadata.get("tags", []) for c in paired.cells] == [c.metadata.get("tags", []) for c in stored.cells]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_stored_outputs_and_python3_kernel(name):
+    nb = read(name)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_title_badge_and_setup_cell(name):
+    cells = read(name).cells
+    assert cells[0].cell_type == "markdown" and cells[0].source.startswith(f"# {name[:2]} · ")
+    assert colab_badge(f"{name}.ipynb") in cells[0].source
+    assert cells[1].cell_type == "code" and cells[1].source == SETUP_CELL
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parameters_cell_has_literals_only_and_every_knob_is_validated(name):
+    cells = read(name).cells
+    parameters = cells[2]
+    assert "parameters" in parameters.metadata.get("tags", [])
+    knobs = {}
+    for statement in ast.parse(parameters.source).body:
+        assert isinstance(statement, ast.Assign) and len(statement.targets) == 1, ast.unparse(statement)
+        knobs[statement.targets[0].id] = ast.literal_eval(statement.value)
+    assert knobs["scale"] == "auto" and knobs["seed"] == 0
+    validation = cells[3].source
+    call = re.search(r"run = start\(scale, seed(.*?)\)\s*$", validation, re.S)
+    assert call, "the cell after the parameters ends with `run = start(scale, seed, ...)`"
+    for knob in set(knobs) - {"scale", "seed"}:
+        assert re.search(rf"\b{knob}=", call.group(1)), f"{knob} is not validated by start(...)"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_skeleton_sections_in_order(name):
+    headings = [line.strip() for c in read(name).cells if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith("## ")]
+    wanted = SECTIONS.get(name, TOPIC_SECTIONS)
+    found = [h for h in headings if h in wanted]
+    assert found == wanted
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in SECTIONS])
+def test_exercise_solutions_are_hidden(name):
+    solutions = [c for c in read(name).cells if "solution" in c.metadata.get("tags", [])]
+    assert solutions and all(c.metadata.get("jupyter", {}).get("source_hidden") for c in solutions)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_ends_with_its_flashcards(name):
+    code = [c.source for c in read(name).cells if c.cell_type == "code"]
+    assert re.search(r"quiz\(", code[-1])
+    if name != "12_review":
+        assert f'quiz("{name}")' in code[-1]
+
+
+def test_repository_url_is_the_same_everywhere():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert pyproject["project"]["urls"]["Repository"] == REPO_URL
+    readme = (ROOT / "README.md").read_text()
+    for url in re.findall(r"https://colab\.research\.google\.com/github/[^)\s]+", readme):
+        assert url.startswith(f"https://colab.research.google.com/github/{REPO_URL.removeprefix('https://github.com/')}/")
+        assert (ROOT / url.split("/blob/main/")[1]).is_file(), url
+    assert REPO_URL in readme
+    for name in NAMES:
+        assert REPO_URL in read(name).cells[1].source
+
+
+def test_every_notebook_has_its_claim_tests():
+    for name in NAMES:
+        if name not in SECTIONS:
+            assert (Path(__file__).parent / f"test_claims_{name[:2]}.py").is_file(), name

@@ -1,0 +1,52 @@
+import math
+
+import torch
+from torch import nn
+
+from lessonlib.data import load_dataset
+from lessonlib.models import count_parameters, mlp, small_cnn
+from lessonlib.train import evaluate, fit, run_steps
+
+
+def test_fit_learns_and_records_history():
+    torch.manual_seed(0)
+    train, test = load_dataset("mnist", n_train=1000, n_test=500, seed=0)
+    model = mlp([784, 64, 10])
+    before = evaluate(model, test)["accuracy"]
+    history = fit(model, train, epochs=3, lr=0.1, test=test, progress=False)
+    assert len(history.epochs) == 3 and len(history.step_loss) == 3 * math.ceil(1000 / 64)
+    assert history.last("test_accuracy") > max(0.7, before + 0.3)
+    assert history.step_loss[-1] < history.step_loss[0]
+    assert not history.diverged
+
+
+def test_divergence_is_reported_not_raised(capsys):
+    weight = nn.Parameter(torch.tensor(1.0))
+
+    def step(k):
+        with torch.no_grad():
+            weight.mul_(1e10)
+        return (weight * weight).detach()
+
+    history = run_steps(step, 100, progress=False)
+    assert history.diverged_at == 1
+    assert "diverged at step 1" in capsys.readouterr().out
+    assert len(history.step_loss) == 1
+
+
+def test_fit_stops_on_nan_loss(capsys):
+    train, _ = load_dataset("mnist", n_train=256, n_test=100, seed=0)
+    model = mlp([784, 32, 10])
+    with torch.no_grad():
+        model[1].weight.fill_(float("nan"))
+    history = fit(model, train, epochs=2, progress=False)
+    assert history.diverged_at == 0 and history.epochs == []
+    assert math.isnan(history.last("test_accuracy"))
+    assert "diverged at step 0" in capsys.readouterr().out
+
+
+def test_models_have_expected_shapes():
+    x = torch.rand(4, 1, 28, 28)
+    assert mlp([784, 16, 10], dropout=0.5, batch_norm=True)(x).shape == (4, 10)
+    cnn = small_cnn(channels=(4, 8), batch_norm=True)
+    assert cnn(x).shape == (4, 10) and count_parameters(cnn) > 0
