@@ -8,3 +8,5 @@ os.environ.setdefault("LESSON6_PROGRESS", str(Path(tempfile.mkdtemp(prefix="less
 # avoids the oversubscription that makes PyTorch's thread pools spin against each other.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
+# MPLBACKEND=Agg in the environment would make kernels drop every inline figure: let ipykernel choose.
+os.environ.pop("MPLBACKEND", None)
