@@ -1,0 +1,482 @@
+"""Build the lecture: execute every notebook with papermill, render each as HTML and write an index.
+
+    python -m lessonlib build [--only 03 07] [--scale quick|full|auto] [--seed 3] [-p NAME VALUE]
+                              [--jobs N] [--force] [--timeout S] [--notebooks-dir DIR] [--out DIR]
+
+Outputs, under --out (default build/): notebooks/NN_name.ipynb (executed), html/NN_name.html (one
+self-contained page each, figures embedded), html/figures/NN_name.png (each notebook's first figure),
+html/index.html (the lesson's map: each notebook's page, measured results, run time and status) and
+cache.json (what was built from which source and parameters; unchanged notebooks are not re-run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import hashlib
+import json
+import math
+import multiprocessing
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from papermill.exceptions import PapermillExecutionError
+from tqdm import tqdm
+
+from lessonlib.buildpage import first_figure, index_html, promise_of, render_html, title_of
+from lessonlib.measure import MIMETYPE
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALES = ("quick", "full", "auto")
+PATTERN = "[0-9][0-9]_*.ipynb"
+CACHE_VERSION = 2
+CELL_TIMEOUT = 1800  # seconds one cell may run before the notebook counts as failed
+KERNEL_START_TIMEOUT = 180  # generous: a loaded machine starts kernels slowly
+# The kernels' own log (e.g. one 'running over TCP without encryption' warning each) shows errors only.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+
+OK, FAILED, CACHED, NOT_BUILT = "ok", "failed", "cached", "not built"
+
+
+class UsageError(ValueError):
+    """A bad command-line request: an unknown notebook name or a malformed parameter."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One notebook to execute: its source, the build folder and the parameters passed to papermill."""
+
+    source: Path
+    out: Path
+    parameters: dict[str, Any]
+    key: str
+    progress: bool = True
+    timeout: int | None = CELL_TIMEOUT
+
+
+@dataclass
+class Result:
+    """What building one notebook gave: its status, run time, measurements and error, if any."""
+
+    name: str
+    title: str
+    status: str
+    key: str | None = None
+    seconds: float | None = None
+    measured: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    finished: str | None = None
+    promise: str = ""
+
+
+# --- finding and describing notebooks ------------------------------------------------------------
+
+def find_notebooks(notebooks_dir: Path) -> list[Path]:
+    """Every numbered notebook (NN_name.ipynb) of a folder, in lecture order."""
+    return sorted(Path(notebooks_dir).glob(PATTERN))
+
+
+def select(paths: Sequence[Path], only: Sequence[str]) -> list[Path]:
+    """The notebooks whose name starts with one of `only` (all when empty); an unmatched name is an error."""
+    if not only:
+        return list(paths)
+    wanted = [Path(name).name.removesuffix(".ipynb").removesuffix(".py") for name in only]
+    unmatched = [name for name in wanted if not name or not any(p.stem.startswith(name) for p in paths)]
+    if unmatched:
+        known = ", ".join(p.stem for p in paths) or "none"
+        raise UsageError(f"no notebook matches {', '.join(map(repr, unmatched))}; the notebooks are: {known}")
+    return [p for p in paths if any(p.stem.startswith(name) for name in wanted)]
+
+
+def describe(source: Path) -> tuple[str, str]:
+    """The notebook's title and one-line promise; its file name when it cannot be read."""
+    try:
+        nb = nbformat.read(source, as_version=4)
+    except Exception:  # e.g. a half-merged .ipynb: executing it will say what is wrong
+        return source.stem, ""
+    return title_of(nb, source.stem), promise_of(nb)
+
+
+def measurements(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
+    """The {key, value, text} dicts recorded with lessonlib.measure.record, in cell order."""
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get(MIMETYPE)
+            if data is not None:
+                found.append(dict(json.loads(data) if isinstance(data, str) else data))
+    return found
+
+
+def cache_key(source: Path, parameters: dict[str, Any]) -> str:
+    """A hash of the notebook's content and the parameters (scale included) it is run with."""
+    digest = hashlib.sha256(source.read_bytes())
+    digest.update(json.dumps(parameters, sort_keys=True, default=repr).encode())
+    return digest.hexdigest()
+
+
+# --- parameters ------------------------------------------------------------------------------------
+
+def parse_value(text: str) -> Any:
+    """A Python literal where the text is one ('3', '0.1', 'True', '[1, 2]'), else the text itself."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+
+
+def parse_parameters(pairs: Sequence[Sequence[str]], assignments: Sequence[str]) -> dict[str, Any]:
+    """Parameters from `-p NAME VALUE` pairs and `--param NAME=VALUE` assignments."""
+    parameters = {name: parse_value(value) for name, value in pairs}
+    for assignment in assignments:
+        name, sep, value = assignment.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--param expects NAME=VALUE, got {assignment!r}")
+        parameters[name.strip()] = parse_value(value)
+    return parameters
+
+
+def run_parameters(scale: str, parameters: dict[str, Any] | None) -> dict[str, Any]:
+    """The parameters every notebook gets: the scale ('auto' resolved here) first, then the others."""
+    parameters = dict(parameters or {})
+    scale = parameters.pop("scale", scale)
+    if scale not in SCALES:
+        raise UsageError(f"scale = {scale!r} is not allowed: scale must be one of {', '.join(SCALES)}")
+    if scale == "auto":
+        from lessonlib.runtime import resolve_scale  # imports torch: only when asked for
+
+        scale = resolve_scale(scale)
+    return {"scale": scale, **parameters}
+
+
+# --- files -----------------------------------------------------------------------------------------
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write to path through a temporary file and os.replace, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        if isinstance(content, bytes):
+            tmp.write_bytes(content)
+        else:
+            tmp.write_text(content, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def executed_path(out: Path, name: str) -> Path:
+    """Where the executed notebook goes."""
+    return out / "notebooks" / f"{name}.ipynb"
+
+
+def page_path(out: Path, name: str) -> Path:
+    """Where the notebook's HTML page goes."""
+    return out / "html" / f"{name}.html"
+
+
+def figure_path(out: Path, name: str) -> Path:
+    """Where the notebook's first figure (the index's thumbnail) goes."""
+    return out / "html" / "figures" / f"{name}.png"
+
+
+def load_cache(out: Path) -> dict[str, Result]:
+    """The last result of each notebook built into `out` (empty when there is no readable cache)."""
+    try:
+        data = json.loads((out / "cache.json").read_text(encoding="utf-8"))
+        if data.get("version") != CACHE_VERSION:
+            return {}
+        names = {f.name for f in dataclasses.fields(Result)}
+        return {name: Result(**{k: v for k, v in record.items() if k in names})
+                for name, record in data.get("notebooks", {}).items()}
+    except (OSError, ValueError, TypeError, AttributeError):  # missing, half-written by hand, or old
+        return {}
+
+
+def save_cache(out: Path, results: dict[str, Result], cache: dict[str, Result]) -> None:
+    """Store each notebook's latest built result (a cached one under its original status, ok).
+
+    A notebook not built this time keeps its earlier record, which still describes its files in `out`.
+    """
+    records = {name: record for name, record in cache.items() if name in results}
+    records.update({name: replace(r, status=OK if r.status == CACHED else r.status)
+                    for name, r in results.items() if r.status != NOT_BUILT})
+    data = {"version": CACHE_VERSION, "notebooks": {name: asdict(r) for name, r in records.items()}}
+    write_atomic(out / "cache.json", json.dumps(data, indent=1, ensure_ascii=False))
+
+
+# --- executing one notebook (in a worker process) --------------------------------------------------
+
+_SLOT = 0  # this worker's line for its progress bar (0 is the overall bar)
+
+
+def thread_share(cores: int, workers: int, given: str | None) -> int:
+    """Threads per kernel: the cores split between the workers, or fewer where the environment asks."""
+    share = max(1, cores // max(1, workers))
+    if given and given.strip().isdigit() and int(given) > 0:
+        return min(share, int(given))
+    return share
+
+
+def _init_worker(lock: Any, counter: Any, threads: int) -> None:
+    """Share tqdm's lock, take a progress-bar line, and keep the kernels this worker starts to `threads`."""
+    global _SLOT
+    tqdm.set_lock(lock)
+    with counter.get_lock():
+        counter.value += 1
+        _SLOT = counter.value
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[variable] = str(threads)  # kernels inherit this process's environment
+    os.environ.pop("MPLBACKEND", None)  # Agg would drop every inline figure
+
+
+def describe_error(error: BaseException) -> str:
+    """'ename: evalue (In [n])' for a notebook's own error, else the exception's name and message."""
+    if isinstance(error, PapermillExecutionError):
+        return f"{error.ename}: {error.evalue} (In [{error.exec_count}])"
+    return f"{type(error).__name__}: {error}"
+
+
+def run_papermill(task: Task, output: Path) -> None:
+    """Execute the task's notebook into `output`, in the notebook's folder, with a per-notebook progress bar."""
+    bar: bool | dict[str, Any] = False
+    if task.progress:
+        bar = {"desc": task.source.stem, "position": _SLOT, "leave": False, "dynamic_ncols": True}
+    papermill.execute_notebook(str(task.source), str(output), parameters=dict(task.parameters),
+                               kernel_name="python3", cwd=str(task.source.parent), progress_bar=bar,
+                               execution_timeout=task.timeout, start_timeout=KERNEL_START_TIMEOUT,
+                               extra_arguments=KERNEL_ARGUMENTS)
+
+
+def execute(task: Task) -> Result:
+    """Execute one notebook, keep the executed copy and its HTML page (also when it fails), say how it went."""
+    name = task.source.stem
+    title, promise = describe(task.source)
+    result = Result(name, title, OK, key=task.key, promise=promise)
+    target = executed_path(task.out, name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    output = target.with_name(f".{name}.{os.getpid()}.running.ipynb")
+    try:
+        start = time.perf_counter()
+        try:
+            run_papermill(task, output)
+        except Exception as error:  # the notebook failed: record why, build the rest
+            result.status, result.error = FAILED, describe_error(error)
+        result.seconds = round(time.perf_counter() - start, 2)
+        result.finished = datetime.now().isoformat(timespec="seconds")
+        _keep_outputs(output, task.out, result)
+    except Exception as error:  # e.g. the kernel died before papermill wrote anything
+        result.status, result.error = FAILED, result.error or describe_error(error)
+        for stale in (target, page_path(task.out, name), figure_path(task.out, name)):
+            stale.unlink(missing_ok=True)  # an earlier run's files would contradict 'failed'
+    finally:
+        output.unlink(missing_ok=True)
+    return result
+
+
+def _keep_outputs(output: Path, out: Path, result: Result) -> None:
+    """Move the executed notebook into place, read its measurements, write its page and thumbnail."""
+    nb = nbformat.read(output, as_version=4)
+    result.measured = measurements(nb)
+    os.replace(output, executed_path(out, result.name))
+    write_atomic(page_path(out, result.name), render_html(nb, result.title, result.error))
+    figure = first_figure(nb)
+    if figure is None:
+        figure_path(out, result.name).unlink(missing_ok=True)
+    else:
+        write_atomic(figure_path(out, result.name), figure)
+
+
+# --- running many ----------------------------------------------------------------------------------
+
+def cpu_count() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def status_line(result: Result) -> str:
+    """One line saying how a notebook went, e.g. '    ok  03_weight_initialization  21.4 s'."""
+    seconds = f"{result.seconds:.1f} s" if result.seconds is not None else "-"
+    return f"{result.status:>6}  {result.name}  {seconds}" + (f"  {result.error}" if result.error else "")
+
+
+def run_tasks(tasks: Sequence[Task], jobs: int, progress: bool) -> Iterator[Result]:
+    """Execute the tasks on `jobs` worker processes, yielding each result as it finishes."""
+    if not tasks:
+        return
+    workers = max(1, min(jobs, len(tasks)))
+    threads = thread_share(cpu_count(), workers, os.environ.get("OMP_NUM_THREADS"))
+    print(f"building {len(tasks)} notebook(s) on {workers} worker(s), {threads} thread(s) each", file=sys.stderr)
+    context = multiprocessing.get_context()
+    lock, counter = context.RLock(), context.Value("i", 0)
+    tqdm.set_lock(lock)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                             initargs=(lock, counter, threads)) as pool:
+        futures = {pool.submit(execute, task): task for task in tasks}
+        try:
+            yield from _collect(futures, progress)
+        except BaseException:  # Ctrl-C, or the caller stopped: start no further notebook
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _collect(futures: dict[Any, Task], progress: bool) -> Iterator[Result]:
+    """Each finished notebook's result, with the overall progress bar and one line per notebook."""
+    with tqdm(total=len(futures), desc="lecture", unit="nb", position=0, disable=not progress,
+              dynamic_ncols=True) as bar:
+        for future in as_completed(futures):
+            result = _result_of(future, futures[future])
+            bar.write(status_line(result), file=sys.stderr)
+            bar.update(1)
+            yield result
+
+
+def _result_of(future: Any, task: Task) -> Result:
+    """The future's result, or a failed result when the worker itself broke."""
+    try:
+        return future.result()
+    except Exception as error:
+        name = task.source.stem
+        return Result(name, name, FAILED, key=task.key, error=describe_error(error))
+
+
+# --- the build -----------------------------------------------------------------------------------
+
+def previous(source: Path, key: str, cache: dict[str, Result], out: Path) -> Result:
+    """The cached result of a notebook when its source and parameters are unchanged, else 'not built'."""
+    name = source.stem
+    record = cache.get(name)
+    fresh = (record is not None and record.key == key
+             and executed_path(out, name).exists() and page_path(out, name).exists())
+    if not fresh:
+        title, promise = describe(source)
+        return Result(name, title, NOT_BUILT, key=key, promise=promise)
+    return replace(record, status=CACHED) if record.status == OK else record
+
+
+def longest_first(tasks: Sequence[Task], cache: dict[str, Result]) -> list[Task]:
+    """The tasks with the slowest last run first (never-run ones before all), so the workers finish together."""
+    def last_seconds(task: Task) -> float:
+        record = cache.get(task.source.stem)
+        return record.seconds if record is not None and record.seconds is not None else math.inf
+
+    return sorted(tasks, key=last_seconds, reverse=True)
+
+
+def build(notebooks_dir: Path = ROOT / "notebooks", out: Path = ROOT / "build", only: Sequence[str] = (),
+          parameters: dict[str, Any] | None = None, scale: str = "quick", jobs: int | None = None,
+          force: bool = False, progress: bool | None = None, timeout: int | None = CELL_TIMEOUT) -> list[Result]:
+    """Execute the chosen notebooks (unchanged ones come from the cache), write pages, index and cache.
+
+    progress=None shows progress bars when stderr is a terminal. Returns the chosen notebooks' results.
+    """
+    started = time.perf_counter()
+    out, progress = Path(out), sys.stderr.isatty() if progress is None else progress
+    parameters = run_parameters(scale, parameters)
+    paths = find_notebooks(Path(notebooks_dir))
+    if not paths:
+        raise UsageError(f"no notebooks (NN_name.ipynb) in {notebooks_dir}")
+    chosen = select(paths, only)
+    cache = load_cache(out)
+    results = {path.stem: previous(path, cache_key(path, parameters), cache, out) for path in paths}
+    tasks = [Task(path, out, parameters, results[path.stem].key, progress, timeout) for path in chosen
+             if force or results[path.stem].status != CACHED]
+
+    def publish() -> None:
+        save_cache(out, results, cache)
+        index = index_html(list(results.values()), out, parameters, time.perf_counter() - started)
+        write_atomic(out / "html" / "index.html", index)
+
+    for result in run_tasks(longest_first(tasks, cache), jobs or cpu_count(), progress):
+        results[result.name] = result
+        publish()  # after each notebook, so an interrupted build keeps what it finished
+    publish()
+    return [results[path.stem] for path in chosen]
+
+
+# --- command line --------------------------------------------------------------------------------
+
+EXAMPLES = """\
+examples:
+  make run                                  every notebook at quick scale (CPU), unchanged ones skipped
+  make run ARGS="--only 03 07"              two notebooks (name prefixes)
+  make run ARGS="--scale full"              every notebook at full scale (a GPU)
+  make run ARGS="--seed 3 -p gamma 1.0"     parameters passed to every notebook that has them
+  make run ARGS="--force"                   re-run even the unchanged notebooks
+
+Each notebook runs in its own kernel, in notebooks/; a failing notebook does not stop the others,
+shows as failed in build/html/index.html with its error, and makes the command exit with status 1.
+A notebook is re-run when its .ipynb or the parameters change; after changing lessonlib, use --force."""
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The options of `python -m lessonlib build`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m lessonlib build", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Execute the lecture's notebooks with papermill and render them as HTML into build/:\n"
+                    "executed notebooks in build/notebooks/, pages and the index in build/html/.")
+    parser.add_argument("--only", nargs="+", default=[], metavar="NAME",
+                        help="build only these notebooks: name prefixes (03) or names (03_weight_initialization)")
+    parser.add_argument("--scale", choices=SCALES, default="quick",
+                        help="quick: CPU, seconds per notebook (default); full: a GPU; auto: full where CUDA is")
+    parser.add_argument("--seed", type=int, help="the seed every notebook runs with (same as -p seed N)")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="pass a parameter to every notebook (a Python literal, else a string); repeatable")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="the same as -p NAME VALUE; repeatable")
+    parser.add_argument("-j", "--jobs", type=int, default=cpu_count(),
+                        help="notebooks executed at once (default: one per core, here %(default)s)")
+    parser.add_argument("--force", action="store_true",
+                        help="re-run the chosen notebooks even when their source and parameters are unchanged")
+    parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT, metavar="SECONDS",
+                        help="longest a cell may run before its notebook fails; 0: no limit (default: %(default)s)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bars (the default where stderr is not a terminal)")
+    parser.add_argument("--notebooks-dir", type=Path, default=ROOT / "notebooks", metavar="DIR",
+                        help="where the notebooks are (default: notebooks/)")
+    parser.add_argument("--out", type=Path, default=ROOT / "build", metavar="DIR",
+                        help="where to build (default: build/)")
+    return parser
+
+
+def report(results: Sequence[Result], out: Path) -> None:
+    """What happened, in one line, plus each failure; where the index is."""
+    counts = {status: sum(r.status == status for r in results) for status in (OK, CACHED, FAILED)}
+    print(f"{len(results)} notebook(s): {counts[OK]} ran, {counts[CACHED]} unchanged (cached), "
+          f"{counts[FAILED]} failed. Open {(out / 'html' / 'index.html').resolve()}")
+    for result in results:
+        if result.status == FAILED:
+            print(f"  failed: {result.name}: {result.error}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the build from the command line; 0 when every chosen notebook ran, 1 when one failed."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        parameters = parse_parameters(args.parameter, args.param)
+        if args.seed is not None:
+            parameters["seed"] = args.seed
+        results = build(args.notebooks_dir, args.out, args.only, parameters, args.scale, max(1, args.jobs),
+                        args.force, False if args.no_progress else None, args.timeout or None)
+    except UsageError as error:
+        parser.error(str(error))
+    except KeyboardInterrupt:
+        print("interrupted: the index and cache hold the notebooks finished so far", file=sys.stderr)
+        return 130
+    report(results, args.out)
+    return 1 if any(r.status == FAILED for r in results) else 0
