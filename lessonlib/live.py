@@ -97,6 +97,10 @@ class Panel:
         for control in self.controls.values():
             control.observe(self.update, names="value")
         self.box = widgets.VBox([*self.controls.values(), self.status, self.output])
+        # stable CSS classes: the browser tests (tests/browser/) find the panel, its status and output by them
+        self.box.add_class("lessonlib-live")
+        self.status.add_class("lessonlib-live-status")
+        self.output.add_class("lessonlib-live-output")
 
     def values(self) -> dict[str, Any]:
         """The controls' current values."""

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import Any
-
 MIMETYPE = "application/vnd.lessonlib.measurement+json"
 
 
-def record(key: str, value: float | int | str | bool, text: str) -> Any:
+def record(key: str, value: float | int | str | bool, text: str) -> None:
     """Show one measured result as a sentence and record it under `key`.
 
     `text` is a format string for the value, e.g. "ReLU + Kaiming: last/first std = {:.2f}".
@@ -26,9 +24,8 @@ def record(key: str, value: float | int | str | bool, text: str) -> Any:
         from IPython.display import display
     except ImportError:  # plain Python: print only
         print(shown)
-        return payload
+        return
     if get_ipython() is None:
         print(shown)
     else:
         display({MIMETYPE: payload, "text/markdown": f"- {shown}", "text/plain": shown}, raw=True)
-    return payload

@@ -1,0 +1,53 @@
+"""Fixtures of the browser tests: one JupyterLab server and one headless Chromium per test process.
+
+Under `pytest -n 2 --dist loadscope` each worker that runs browser tests starts its own server (a session
+fixture is per worker). Without Chromium or Playwright the tests are skipped with the reason (shown by -ra).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from labdriver import CHROMIUM_CANDIDATES, JupyterLab, find_chromium, launch_chromium
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Chromium executable; skips the browser tests (with the reason) when there is none."""
+    pytest.importorskip("playwright.sync_api", reason="Python package playwright is not installed "
+                        "(pip install -r requirements-dev.txt): browser tests skipped")
+    found = find_chromium()
+    if found is None:
+        pytest.skip(f"Chromium not found (looked for $LESSON6_CHROMIUM, {', '.join(CHROMIUM_CANDIDATES)}; "
+                    "on Debian/Ubuntu: apt-get install chromium): browser tests skipped")
+    return found
+
+
+@pytest.fixture(scope="session")
+def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
+    """A private JupyterLab server (127.0.0.1, token) serving a temporary folder of notebook copies."""
+    home = tmp_path_factory.mktemp("jupyterlab")
+    server = JupyterLab(root_dir=home / "notebooks", home=home / "home", progress_file=home / "progress.json")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str, lab: JupyterLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Headless Chromium (a Playwright BrowserContext with a fresh profile); each test opens its own page."""
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium") / "profile"
+    playwright = sync_playwright().start()
+    try:
+        context = launch_chromium(playwright, chromium, profile)
+        yield context
+        context.close()
+    finally:
+        playwright.stop()
+        shutil.rmtree(profile, ignore_errors=True)
+

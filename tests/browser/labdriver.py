@@ -1,0 +1,715 @@
+"""Drive a real JupyterLab 4 in headless Chromium: start a server, open a notebook, run it, move its controls.
+
+Shared by the browser tests (tests/browser/test_in_browser.py) and the latency benchmark
+(benchmarks/slider_latency.py, which imports this file by path). Nothing here asserts: `check_notebook`
+returns a Report whose `problems` say what went wrong and where (notebook, panel, control).
+
+- `JupyterLab`: a server on 127.0.0.1, a free port and a random token, serving a folder of *copies* of the
+  notebooks (JupyterLab checkpoints what it opens; the repository's notebooks stay without outputs), with
+  private config/data/settings/workspace folders, no news, no update check, no extension manager, no
+  language servers, and LESSON6_PROGRESS pointing at a temporary progress file.
+- `launch_chromium`: Debian's /usr/bin/chromium through Playwright (never a downloaded browser), with a
+  fresh profile folder (--user-data-dir) and every request that is not to our server aborted.
+- `Notebook`: one notebook in one page: open it, run all cells, describe the live panels (lessonlib.live
+  marks them with CSS classes), move a control (a slider: focus its noUiSlider handle and press an arrow
+  key, which ipywidgets treats as a release; a dropdown: the next option; a checkbox: a click), rate a
+  flashcard, take screenshots.
+
+Times are measured in the page (performance.now()): from the key press / selection that releases the
+control to the moment the panel shows its new figure (or its error).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+ARTIFACTS = ROOT / "build" / "browser"
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "chromium", "chromium-browser")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+VIEWPORT = {"width": 1280, "height": 900}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+# Slow machines (2 shared cores): generous limits, in seconds.
+SERVER_START_S = 180
+PAGE_LOAD_S = 240
+RUN_ALL_S = 600
+MOVE_S = 180
+SETTLE_S = 5.0  # a callback that finished but showed the same figure: how long to wait for a change
+
+# Server extensions that a notebook test does not need (language servers, jupytext, terminals).
+SERVER_EXTENSIONS_OFF = ("jupyter_lsp", "jupyterlab_jupytext", "jupyter_server_terminals", "notebook_shim")
+
+# JupyterLab user settings written into the server's private settings folder.
+LAB_SETTINGS = {
+    # no news, no update check: nothing is fetched from the network
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                        "checkForUpdates": False},
+    # render every cell (no virtual scrolling), so every panel of the notebook is in the DOM
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    # the served copy is never autosaved
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    # the extension manager would query PyPI
+    "@jupyterlab/extensionmanager-extension/plugin.jupyterlab-settings": {"enabled": False},
+}
+
+# Helpers installed in every page (window.__lesson6) before JupyterLab's own scripts run.
+PAGE_HELPERS = r"""
+window.__lesson6 = {
+  hash(text) {  // FNV-1a of a data: URL, so figures are compared without sending them to Python
+    let h = 2166136261;
+    for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 16777619); }
+    return (h >>> 0).toString(16) + ':' + text.length;
+  },
+  notebook() { return document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)'); },
+  panels() { const nb = this.notebook(); return nb ? Array.from(nb.querySelectorAll('.lessonlib-live')) : []; },
+  controls(panel) {
+    return Array.from(panel.children).filter(n => n.matches('.widget-slider, .widget-dropdown, .widget-checkbox'));
+  },
+  kind(control) {
+    return control.matches('.widget-slider') ? 'slider' : control.matches('.widget-dropdown') ? 'dropdown' : 'checkbox';
+  },
+  value(control) {
+    const kind = this.kind(control);
+    if (kind === 'slider') { const r = control.querySelector('.widget-readout'); return r ? r.textContent.trim() : ''; }
+    if (kind === 'dropdown') { const s = control.querySelector('select'); return s ? s.value : ''; }
+    const box = control.querySelector('input[type=checkbox]'); return box ? String(box.checked) : '';
+  },
+  label(control, index) {
+    const label = control.querySelector('.widget-label, .widget-label-basic');
+    return (label && label.textContent.trim()) || ('#' + (index + 1));
+  },
+  status(panel) { const s = panel.querySelector('.lessonlib-live-status'); return s ? s.textContent.trim() : ''; },
+  figure(panel) {  // the hash of the last figure in the panel's output (null before the first move)
+    const images = panel.querySelectorAll('.lessonlib-live-output img');
+    return images.length ? this.hash(images[images.length - 1].src) : null;
+  },
+  defaultFigure(panel) {  // the ordinary figure that live() showed just above the panel, in the same cell
+    const area = panel.parentElement && panel.parentElement.closest('.jp-OutputArea');
+    let last = null;
+    if (area) for (const img of area.querySelectorAll('img')) {
+      if (!img.closest('.lessonlib-live') && (img.compareDocumentPosition(panel) & Node.DOCUMENT_POSITION_FOLLOWING)) last = img;
+    }
+    return last ? this.hash(last.src) : null;
+  },
+  error(panel) {  // live.py: a red "Error for ..." status and a <pre> traceback (HTML); or a raw traceback
+    const status = this.status(panel);
+    const output = panel.querySelector('.lessonlib-live-output');
+    const shown = output ? Array.from(output.querySelectorAll(
+        '[data-mime-type="text/html"] pre, [data-mime-type="application/vnd.jupyter.stderr"], ' +
+        '[data-mime-type="application/vnd.jupyter.error"]')).map(n => n.textContent)
+        .filter(t => /Traceback|Error/.test(t)) : [];
+    if (status.startsWith('Error') || shown.length) return (status + '\n' + shown.join('\n')).trim();
+    return '';
+  },
+  describe() {
+    return this.panels().map(panel => ({
+      controls: this.controls(panel).map((c, i) => ({kind: this.kind(c), label: this.label(c, i), value: this.value(c)})),
+      status: this.status(panel), figure: this.figure(panel), defaultFigure: this.defaultFigure(panel),
+      error: this.error(panel)}));
+  },
+  watch(p, c) {  // records when the control is released and when its panel shows a new figure or an error
+    const panel = this.panels()[p], control = this.controls(panel)[c];
+    const move = {start: null, end: null, outcome: null, figure: null, before: this.figure(panel)};
+    const mark = () => { if (move.start === null) move.start = performance.now(); };
+    for (const type of ['keydown', 'change', 'pointerup', 'click']) control.addEventListener(type, mark, {capture: true, once: true});
+    const check = () => {
+      if (move.end !== null) return;
+      if (this.error(panel)) { move.outcome = 'error'; }
+      else if (!this.status(panel).startsWith('running')) {
+        const figure = this.figure(panel);
+        if (figure !== null && figure !== move.before) { move.outcome = 'figure'; move.figure = figure; }
+      }
+      if (move.outcome !== null) { move.end = performance.now(); observer.disconnect(); }
+    };
+    const observer = new MutationObserver(check);
+    observer.observe(panel, {subtree: true, childList: true, characterData: true, attributes: true});
+    this.move = move;
+    return true;
+  },
+};
+"""
+
+# True once the notebook's kernel is idle; a "Select Kernel" dialog (a notebook without kernelspec) is accepted.
+JS_KERNEL_READY = """() => {
+  const accept = document.querySelector('.jp-Dialog .jp-Dialog-button.jp-mod-accept');
+  if (accept) accept.click();
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!k && w.sessionContext.isReady && k.status === 'idle';
+}"""
+
+JS_NOTEBOOK_STATE = """() => {
+  const app = window.jupyterapp;
+  const panel = app && app.shell.currentWidget;
+  if (!panel || !panel.content || !panel.sessionContext) return {ready: false, kernel: 'none'};
+  const session = panel.sessionContext.session;
+  const kernel = session && session.kernel;
+  let code = 0, executed = 0, errors = [];
+  panel.content.widgets.forEach((cell, index) => {
+    if (cell.model.type !== 'code' || !cell.model.sharedModel.getSource().trim()) return;
+    code += 1;
+    if (cell.model.executionCount !== null) executed += 1;
+    for (const output of cell.model.outputs.toJSON()) {
+      if (output.output_type === 'error') {
+        errors.push({cell: index + 1, text: output.ename + ': ' + output.evalue + '\\n' + (output.traceback || []).join('\\n')});
+      }
+      const text = Array.isArray(output.text) ? output.text.join('') : (output.text || '');
+      if (output.output_type === 'stream' && output.name === 'stderr' && /Traceback/.test(text)) {
+        errors.push({cell: index + 1, text: 'traceback on stderr: ' + text});
+      }
+    }
+  });
+  const busy = Array.from(panel.node.querySelectorAll('.jp-InputPrompt')).filter(n => n.textContent.includes('*')).length;
+  return {ready: panel.sessionContext.isReady, kernel: kernel ? kernel.status : 'none', code, executed, errors, busy};
+}"""
+
+JS_PAGE_PROBLEMS = """() => {
+  const nb = window.__lesson6.notebook();
+  if (!nb) return ['no notebook open'];
+  const found = [];
+  for (const node of nb.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]')) {
+    if (!node.querySelector('.jupyter-widgets')) found.push('widget did not render: ' + node.textContent.slice(0, 300));
+  }
+  return found;
+}"""
+
+JS_KERNEL_EXECUTE = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({code, silent: false, store_history: false});
+  let out = '';
+  future.onIOPub = msg => {
+    if (msg.header.msg_type === 'stream') out += msg.content.text;
+    if (msg.header.msg_type === 'error') out += 'ERROR ' + msg.content.ename + ': ' + msg.content.evalue;
+  };
+  await future.done;
+  return out;
+}"""
+
+
+class BrowserCheckError(AssertionError):
+    """The harness could not do its job (server, page or kernel), with what it saw."""
+
+
+# ---------------------------------------------------------------------------------------------- chromium
+
+def find_chromium() -> str | None:
+    """The Chromium executable: $LESSON6_CHROMIUM when set (only it), else Debian's /usr/bin/chromium or one on PATH."""
+    wanted = os.environ.get("LESSON6_CHROMIUM")
+    for candidate in [wanted] if wanted else CHROMIUM_CANDIDATES:
+        found = candidate if os.path.isabs(candidate) else shutil.which(candidate)
+        if found and os.path.isfile(found) and os.access(found, os.X_OK):
+            return found
+    return None
+
+
+def launch_chromium(playwright: Any, executable: str, profile: Path) -> Any:
+    """The system Chromium, headless, with a fresh profile folder: a Playwright BrowserContext."""
+    if profile.exists():
+        shutil.rmtree(profile)
+    profile.mkdir(parents=True)
+    return playwright.chromium.launch_persistent_context(str(profile), executable_path=executable, headless=True,
+                                                         args=CHROMIUM_ARGS, viewport=VIEWPORT)
+
+
+# ---------------------------------------------------------------------------------------------- notebooks
+
+def notebook_names(directory: Path = NOTEBOOKS) -> list[str]:
+    """The numbered notebooks (00_overview, 03_weight_initialization, ...), in lecture order."""
+    return sorted(path.stem for path in Path(directory).glob(NOTEBOOK_GLOB))
+
+
+def copy_notebook(name: str, destination: Path, source: Path = NOTEBOOKS) -> Path:
+    """Copy notebooks/<name>.ipynb (as it is now) into the folder the server serves."""
+    destination.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy2(source / f"{name}.ipynb", destination / f"{name}.ipynb"))
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------------------------- the server
+
+@dataclass
+class JupyterLab:
+    """A private JupyterLab server for one test process: start() it, open url(name), stop() it."""
+
+    root_dir: Path
+    home: Path
+    progress_file: Path
+    python: str = sys.executable
+    port: int = 0
+    token: str = field(default_factory=lambda: secrets.token_hex(24))
+    process: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.home / "jupyterlab.log"
+
+    def environment(self) -> dict[str, str]:
+        """The server's (and so the kernels') environment: private Jupyter folders, the progress file."""
+        env = dict(os.environ)
+        folders = {name: self.home / name for name in ("config", "data", "runtime", "settings", "workspaces", "ipython")}
+        for folder in folders.values():
+            folder.mkdir(parents=True, exist_ok=True)
+        env.update({
+            "JUPYTER_CONFIG_DIR": str(folders["config"]), "JUPYTER_DATA_DIR": str(folders["data"]),
+            "JUPYTER_RUNTIME_DIR": str(folders["runtime"]), "JUPYTERLAB_SETTINGS_DIR": str(folders["settings"]),
+            "JUPYTERLAB_WORKSPACES_DIR": str(folders["workspaces"]), "IPYTHONDIR": str(folders["ipython"]),
+            "LESSON6_PROGRESS": str(self.progress_file), "PYTHONUNBUFFERED": "1",
+        })
+        for name in ("JUPYTER_TOKEN", "MPLBACKEND", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH"):
+            env.pop(name, None)  # MPLBACKEND=Agg would drop every inline figure
+        return env
+
+    def _write_config(self) -> None:
+        for relative, values in LAB_SETTINGS.items():
+            path = self.home / "settings" / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values, indent=2), encoding="utf-8")
+        server = {"ServerApp": {"jpserver_extensions": dict.fromkeys(SERVER_EXTENSIONS_OFF, False)}}
+        (self.home / "config" / "jupyter_server_config.json").write_text(json.dumps(server), encoding="utf-8")
+
+    def command(self) -> list[str]:
+        return [self.python, "-m", "jupyterlab", "--no-browser",
+                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root_dir}",
+                "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                "--LabApp.expose_app_in_browser=True", "--LabApp.extension_manager=readonly",
+                f"--LabServerApp.user_settings_dir={self.home / 'settings'}",
+                f"--LabServerApp.workspaces_dir={self.home / 'workspaces'}",
+                "--ServerApp.allow_root=True"]
+
+    def start(self, timeout_s: float = SERVER_START_S) -> JupyterLab:
+        """Start the server and wait until its REST API answers (a port taken meanwhile: another port)."""
+        self.root_dir.mkdir(parents=True, exist_ok=True)
+        self.home.mkdir(parents=True, exist_ok=True)
+        env = self.environment()
+        self._write_config()
+        for _attempt in range(3):
+            self.port = free_port()
+            with open(self.log_path, "ab") as log:
+                self.process = subprocess.Popen(self.command(), cwd=self.root_dir, env=env, stdout=log,
+                                                stderr=subprocess.STDOUT, start_new_session=True)
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline and self.process.poll() is None:
+                try:
+                    self.api("GET", "/api/status")
+                    return self
+                except (urllib.error.URLError, OSError):
+                    time.sleep(0.5)
+            if self.process.poll() is None:
+                self.stop()
+                raise BrowserCheckError(f"JupyterLab did not answer within {timeout_s:.0f} s; log:\n{self.log_tail()}")
+            if "already in use" not in self.log_tail(1000):
+                break
+        raise BrowserCheckError(f"JupyterLab exited with code {self.process.returncode}; log:\n{self.log_tail()}")
+
+    def log_tail(self, chars: int = 4000) -> str:
+        if not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
+
+    def api(self, method: str, path: str, timeout: float = 30) -> Any:
+        """Call the server's REST API with the token (never through a proxy); the decoded JSON answer."""
+        request = urllib.request.Request(self.base + path, method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=timeout) as answer:
+            body = answer.read()
+        return json.loads(body) if body else None
+
+    def url(self, notebook: str) -> str:
+        """The URL that opens <notebook>.ipynb alone, in a fresh workspace."""
+        return f"{self.base}/lab/workspaces/{notebook}/tree/{notebook}.ipynb?reset&token={self.token}"
+
+    def shutdown_kernels(self) -> None:
+        """Shut down every session and kernel (after each notebook: frees memory and CPU)."""
+        try:
+            for session in self.api("GET", "/api/sessions"):
+                self.api("DELETE", f"/api/sessions/{session['id']}")
+            for kernel in self.api("GET", "/api/kernels"):
+                self.api("DELETE", f"/api/kernels/{kernel['id']}")
+        except (urllib.error.URLError, OSError):
+            pass
+
+    def stop(self) -> None:
+        """Stop the server and its kernels (the whole process group it leads)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.shutdown_kernels()
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.process.pid, sig)
+                self.process.wait(timeout=20)
+                return
+            except ProcessLookupError:
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+# ---------------------------------------------------------------------------------------------- one notebook
+
+@dataclass
+class Control:
+    """One control of a live panel, as found in the page."""
+
+    panel: int
+    index: int
+    kind: str  # "slider", "dropdown" or "checkbox"
+    label: str
+
+    def __str__(self) -> str:
+        return f"panel {self.panel + 1}, {self.kind} {self.label!r}"
+
+
+@dataclass
+class Move:
+    """What one move of a control did."""
+
+    control: Control
+    before: str  # the control's value before (readout, selected option or checked state)
+    after: str
+    outcome: str  # "figure" (a new figure), "error" (the panel shows an error), "unchanged" or "timeout"
+    seconds: float  # from the release (key press, selection, click) to the new figure or error, in the page
+    status: str = ""  # the panel's status line afterwards
+    same_as_default: bool = False  # the new figure is the default figure shown above the panel
+    error: str = ""
+
+    def problem(self) -> str:
+        """What is wrong with this move ('' when it did what a student expects)."""
+        where = str(self.control)
+        if self.outcome == "error":
+            return f"{where}: moving it from {self.before} to {self.after} shows an error:\n{self.error}"
+        if self.before == self.after:
+            return f"{where}: its value did not change ({self.before}) after the key press / selection"
+        if self.outcome == "timeout":
+            return f"{where}: no new figure within {self.seconds:.0f} s after moving it to {self.after} (status: {self.status!r})"
+        if self.outcome == "unchanged" or self.same_as_default:
+            return (f"{where}: the figure did not change when it moved from {self.before} to {self.after} "
+                    f"(status: {self.status!r})")
+        return ""
+
+
+def block_network(page: Any, port: int) -> None:
+    """Abort every request that is not to our server (e.g. the Colab badge's image): no network, no waiting."""
+    local = (f"http://127.0.0.1:{port}/", f"ws://127.0.0.1:{port}/", "data:", "blob:", "about:")
+
+    def route(request_route: Any) -> None:
+        if request_route.request.url.startswith(local):
+            request_route.continue_()
+        else:
+            request_route.abort()
+
+    page.route("**/*", route)
+
+
+class Notebook:
+    """One notebook open in one browser page of a JupyterLab server."""
+
+    def __init__(self, page: Any, lab: JupyterLab, name: str):
+        self.page, self.lab, self.name = page, lab, name
+        self.console: list[str] = []
+        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
+        page.add_init_script(PAGE_HELPERS)
+
+    # -- opening and running ---------------------------------------------------------------------------
+
+    def open(self, timeout_s: float = PAGE_LOAD_S) -> Notebook:
+        """Load JupyterLab with the notebook (left sidebar collapsed) and wait until its kernel is idle."""
+        block_network(self.page, self.lab.port)
+        self.page.goto(self.lab.url(self.name), timeout=timeout_s * 1000)
+        self.page.wait_for_function(JS_KERNEL_READY, timeout=timeout_s * 1000, polling=500)
+        self.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+        return self
+
+    def state(self) -> dict[str, Any]:
+        return self.page.evaluate(JS_NOTEBOOK_STATE)
+
+    def run_all(self, timeout_s: float = RUN_ALL_S) -> dict[str, Any]:
+        """Run → Run All Cells; wait until the command is done, the kernel idle and the widgets rendered.
+
+        The command's promise resolves once the last cell's reply came back (false when a cell failed);
+        the page keeps it in window.__lesson6_run, polled from here.
+        """
+        self.page.evaluate("""() => {
+          window.__lesson6_run = {done: false};
+          window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+            ok => { window.__lesson6_run = {done: true, ok: ok}; },
+            error => { window.__lesson6_run = {done: true, ok: false, error: String(error)}; });
+        }""")
+        started = time.monotonic()
+        quiet_since = None
+        while True:
+            run, state = self.page.evaluate("() => window.__lesson6_run"), self.state()
+            if run["done"] and state["kernel"] == "idle" and state["busy"] == 0:
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since > 1.0:  # the last messages (widget views) have arrived
+                    break
+            else:
+                quiet_since = None
+            if time.monotonic() - started > timeout_s:
+                raise BrowserCheckError(f"{self.name}: run all did not finish within {timeout_s:.0f} s: {state}")
+            time.sleep(0.5)
+        self.wait_for_widgets()
+        state.update(seconds=time.monotonic() - started, ok=run.get("ok"), error=run.get("error"))
+        return state
+
+    def wait_for_widgets(self, timeout_s: float = 60) -> None:
+        """Wait (up to timeout_s) until every widget output has rendered a view."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not any(p.startswith("widget did not render") for p in self.page.evaluate(JS_PAGE_PROBLEMS)):
+                return
+            time.sleep(0.5)
+
+    def problems(self) -> list[str]:
+        """Every error the notebook shows: error outputs, tracebacks on stderr, widgets that did not render.
+
+        Errors come from the notebook's model (outputs of cells, not of widgets); a panel's own errors are
+        read by Notebook.move.
+        """
+        found = [f"cell {error['cell']} failed: {ANSI.sub('', error['text'])[:3000]}" for error in self.state()["errors"]]
+        return found + self.page.evaluate(JS_PAGE_PROBLEMS)
+
+    def kernel_execute(self, code: str) -> str:
+        """Run code in the notebook's kernel, outside any cell; returns what it printed."""
+        return self.page.evaluate(JS_KERNEL_EXECUTE, code)
+
+    def kernel_panel_count(self) -> int:
+        """How many panels lessonlib.live made in the kernel (-1 when lessonlib.live is not loaded)."""
+        out = self.kernel_execute("import sys as _s\n_m = _s.modules.get('lessonlib.live')\n"
+                                  "print(len(_m.panels()) if _m else -1)\ndel _s, _m")
+        return int(out.strip().splitlines()[-1]) if out.strip() else -1
+
+    # -- live panels -----------------------------------------------------------------------------------
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Each live panel: its controls (kind, label, value), status, figure hash, default figure hash, error."""
+        return self.page.evaluate("() => window.__lesson6.describe()")
+
+    def controls(self) -> list[Control]:
+        """Every slider, dropdown and checkbox of every live panel, in page order."""
+        return [Control(p, i, c["kind"], c["label"]) for p, panel in enumerate(self.describe())
+                for i, c in enumerate(panel["controls"])]
+
+    def _locator(self, control: Control) -> Any:
+        panel = self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .lessonlib-live").nth(control.panel)
+        return panel.locator(":scope > .widget-slider, :scope > .widget-dropdown, :scope > .widget-checkbox"
+                             ).nth(control.index)
+
+    def move(self, control: Control, direction: int = 1, timeout_s: float = MOVE_S) -> Move:
+        """Move one control one step and wait for its panel's new figure (or error); returns what happened.
+
+        A slider: focus its handle and press ArrowRight (ArrowLeft for direction < 0, and at either end the
+        way that is open): noUiSlider moves one step and ipywidgets sends the value as on a release.
+        A dropdown: the next option (direction < 0: the previous one; cyclic). A checkbox: a click.
+        """
+        node = self._locator(control)
+        node.scroll_into_view_if_needed()
+        before = self.describe()[control.panel]
+        before_value = before["controls"][control.index]["value"]
+        self.page.evaluate("([p, c]) => window.__lesson6.watch(p, c)", [control.panel, control.index])
+        started = time.monotonic()
+        if control.kind == "slider":
+            handle = node.locator(".noUi-handle").first
+            now, low, high = (float(handle.get_attribute(f"aria-value{k}") or 0) for k in ("now", "min", "max"))
+            if (direction > 0 and now >= high) or (direction < 0 and now <= low):
+                direction = -direction
+            handle.focus()
+            handle.press("ArrowRight" if direction > 0 else "ArrowLeft")
+        elif control.kind == "dropdown":
+            select = node.locator("select").first
+            values = select.evaluate("s => Array.from(s.options).map(o => o.value)")
+            select.select_option(values[(values.index(select.input_value()) + (1 if direction > 0 else -1)) % len(values)])
+        else:
+            node.locator("input[type=checkbox]").first.click()
+        return self._wait_for_move(control, before, before_value, started, timeout_s)
+
+    def _wait_for_move(self, control: Control, before: dict[str, Any], before_value: str, started: float,
+                       timeout_s: float) -> Move:
+        settled_since = None
+        while True:
+            watch = self.page.evaluate("() => window.__lesson6.move")
+            panel = self.describe()[control.panel]
+            outcome = watch["outcome"]
+            settled = not panel["status"].startswith("running") and panel["status"] != before["status"]
+            settled_since = (settled_since or time.monotonic()) if settled else None
+            if outcome is None and settled_since and time.monotonic() - settled_since > SETTLE_S:
+                outcome = "unchanged"
+            if outcome is None and time.monotonic() - started > timeout_s:
+                outcome = "timeout"
+            if outcome is not None:
+                break
+            time.sleep(0.05)
+        if watch["start"] is not None and watch["end"] is not None:
+            seconds = (watch["end"] - watch["start"]) / 1000
+        else:
+            seconds = time.monotonic() - started
+        return Move(control, before_value, panel["controls"][control.index]["value"], outcome, seconds,
+                    panel["status"], same_as_default=outcome == "figure" and watch["figure"] == panel["defaultFigure"],
+                    error=panel["error"])
+
+    # -- flashcards --------------------------------------------------------------------------------------
+
+    def quizzes(self) -> Any:
+        """The flashcard quizzes: a VBox with a "Show answer" button."""
+        return self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .widget-vbox"
+                                 ":has(> .widget-hbox button:text-is('Show answer'))")
+
+    def rate_first_card(self, rating: int = 4, quiz: int = 0, timeout_s: float = 60) -> str:
+        """Click "Show answer", then the rating button; returns the quiz's status line ("Saved: card ...")."""
+        box = self.quizzes().nth(quiz)
+        box.scroll_into_view_if_needed()
+        box.get_by_role("button", name="Show answer", exact=True).click()
+        label = {1: "1 Not at all", 5: "5 Perfectly"}.get(rating, str(rating))
+        button = box.get_by_role("button", name=label, exact=True)
+        button.wait_for(state="visible", timeout=timeout_s * 1000)
+        button.click()
+        status = box.locator(":scope > .widget-html").last
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            text = status.inner_text().strip()
+            if text:
+                return text
+            time.sleep(0.1)
+        return ""
+
+    # -- artifacts ---------------------------------------------------------------------------------------
+
+    def screenshot(self, directory: Path = ARTIFACTS) -> list[Path]:
+        """The whole notebook (one tall PNG) and each live panel, under directory; returns the paths written."""
+        directory.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        try:
+            height = self.page.evaluate("() => { const nb = window.__lesson6.notebook();"
+                                        " const s = nb && nb.querySelector('.jp-WindowedPanel-outer');"
+                                        " return s ? s.scrollHeight : 0; }")
+            self.page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"],
+                                                                                  min(height + 150, 16000))})
+            self.page.wait_for_timeout(500)
+            self.page.evaluate("() => { const nb = window.__lesson6.notebook();"
+                               " const s = nb && nb.querySelector('.jp-WindowedPanel-outer'); if (s) s.scrollTop = 0; }")
+            self.page.wait_for_timeout(300)
+            path = directory / f"{self.name}.png"
+            self.page.screenshot(path=str(path), timeout=60_000)
+            written.append(path)
+            self.page.set_viewport_size(VIEWPORT)
+            panels = self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .lessonlib-live")
+            for p in range(panels.count()):
+                path = directory / f"{self.name}-panel{p + 1}.png"
+                panels.nth(p).screenshot(path=str(path), timeout=60_000)
+                written.append(path)
+        except Exception as error:  # a screenshot must never hide the real failure
+            print(f"screenshot of {self.name} failed: {error}", file=sys.stderr)
+        return written
+
+
+# ---------------------------------------------------------------------------------------------- the check
+
+@dataclass
+class Report:
+    """What check_notebook saw in one notebook."""
+
+    name: str
+    run_seconds: float = 0.0
+    moves: list[Move] = field(default_factory=list)
+    rating: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"{self.name}: ran all cells in {self.run_seconds:.1f} s"]
+        lines += [f"  {move.control}: {move.before} -> {move.after}: {move.outcome} in {move.seconds:.2f} s"
+                  for move in self.moves]
+        if self.rating:
+            lines.append(f"  quiz: {self.rating}")
+        lines += [f"  PROBLEM: {problem}" for problem in self.problems]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _progress_entries(path: Path) -> list[dict[str, Any]]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("ratings", [])
+    except (OSError, ValueError):
+        return []
+
+
+def check_quiz(notebook: Notebook, report: Report, rating: int = 4) -> None:
+    """Reveal the first card of the first quiz, rate it, and check the rating landed in the progress file."""
+    if notebook.quizzes().count() == 0:
+        report.problems.append("no flashcard quiz in the page (the last cell should be quiz(...))")
+        return
+    before = _progress_entries(notebook.lab.progress_file)
+    report.rating = notebook.rate_first_card(rating)
+    after = _progress_entries(notebook.lab.progress_file)
+    if not report.rating.startswith("Saved: card "):
+        report.problems.append(f"quiz: after Show answer and rating {rating}, the status says {report.rating!r}")
+        return
+    card = int(report.rating.split()[2])
+    new = after[len(before):]
+    if len(new) != 1 or new[0].get("card") != card or new[0].get("rating") != rating:
+        report.problems.append(f"quiz: card {card} rated {rating}, but the progress file "
+                               f"{notebook.lab.progress_file} gained {new}")
+
+
+def check_notebook(notebook: Notebook, quiz: bool = True) -> Report:
+    """Run all cells, move every control once, rate a flashcard: every problem a student would meet."""
+    report = Report(notebook.name)
+    state = notebook.run_all()
+    report.run_seconds = state["seconds"]
+    report.problems += notebook.problems()
+    if state["executed"] < state["code"] and not state["errors"]:
+        report.problems.append(f"only {state['executed']} of {state['code']} code cells ran ({state})")
+    panels, made = len(notebook.describe()), notebook.kernel_panel_count()
+    if made >= 0 and panels != made:
+        report.problems.append(f"the kernel made {made} live panels, the page shows {panels}")
+    for control in notebook.controls():
+        move = notebook.move(control)
+        report.moves.append(move)
+        if move.problem():
+            report.problems.append(move.problem())
+    report.problems += [f"after the moves: {problem}" for problem in notebook.problems() if problem not in report.problems]
+    if quiz:
+        check_quiz(notebook, report)
+    return report
+
+
+def save_artifacts(notebook: Notebook, report: Report | None, directory: Path = ARTIFACTS) -> list[Path]:
+    """Screenshots, the report (JSON) and the page's console under directory, for a look after a failure."""
+    written = notebook.screenshot(directory)
+    log = directory / f"{notebook.name}.json"
+    log.write_text(json.dumps({"report": report.to_json() if report else None, "console": notebook.console[-200:]},
+                              indent=1, default=str), encoding="utf-8")
+    return [*written, log]

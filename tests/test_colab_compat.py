@@ -1,0 +1,164 @@
+"""Colab compatibility: the notebooks and their widgets under ipywidgets 7.7.1, Colab's version.
+
+A virtual environment under build/colab-venv holds ipywidgets 7.7.1 (from PyPI, once; reused after) and
+sees everything else of .venv behind it (a .pth file runs site.addsitedir on .venv's site-packages, so
+lessonlib, torch, ipykernel and papermill are .venv's own; `venv --system-site-packages` would expose the
+base interpreter's packages instead, not .venv's). Notebooks 00 and 03 are executed headless with
+papermill by that interpreter, in a kernel of that interpreter, with one cell appended that drives the
+widgets as a student would: every control of every live panel moved one step (which runs the panel's
+callback through its observer), then the quiz's "Show answer" and "4" buttons clicked. The test checks
+the kernel really had ipywidgets 7.7.1, that every move made a new figure without an error, and that the
+rating landed in the progress file. When pip cannot install ipywidgets 7.7.1 (offline), the test is
+skipped with pip's reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbrun import NOTEBOOKS, ROOT
+
+COLAB_IPYWIDGETS = "7.7.1"
+VENV = ROOT / "build" / "colab-venv"
+KERNEL = "lesson6-colab"
+MARK = "@@colab-compat@@"
+
+DRIVE_WIDGETS = '''# Appended by tests/test_colab_compat.py: drive the widgets as a student would.
+import json as _json, math as _math, sys as _sys
+import ipywidgets as _widgets
+from lessonlib.flashcards import load_progress as _load_progress, quizzes as _quizzes
+from lessonlib.live import panels as _panels
+
+
+def _next_value(control):
+    """One step of a slider (up, or down at the top), the next option of a dropdown, the other checkbox state."""
+    if isinstance(control, _widgets.Checkbox):
+        return not control.value
+    if isinstance(control, _widgets.Dropdown):
+        values = [o[1] if isinstance(o, tuple) and len(o) == 2 else o for o in control.options]
+        return values[(values.index(control.value) + 1) % len(values)]
+    if isinstance(control, _widgets.FloatLogSlider):
+        exponent = _math.log(control.value, control.base)
+        exponent += control.step if exponent + control.step <= control.max + 1e-9 else -control.step
+        return control.base ** exponent
+    up = control.value + control.step
+    return up if up <= control.max else control.value - control.step
+
+
+_moves = []
+for _number, _panel in enumerate(_panels()):
+    _default = _panel.cache[tuple(sorted(_panel.values().items()))]
+    for _name, _control in _panel.controls.items():
+        _before = _control.value
+        _control.value = _next_value(_control)  # the observer runs the panel's update, as a release does
+        _png = _panel.cache.get(tuple(sorted(_panel.values().items())))
+        _moves.append({"panel": _number + 1, "control": _name, "before": repr(_before), "after": repr(_control.value),
+                       "status": _panel.status.value, "png_bytes": len(_png or b""),
+                       "new_figure": bool(_png) and _png != _default})
+_quiz = _quizzes()[-1]
+_card = _quiz.card.id
+_quiz.show_button.click()
+_revealed = _quiz.ratings_row.layout.display != "none"
+_quiz.rating_buttons[3].click()
+_saved = [r for r in _load_progress()["ratings"] if r["card"] == _card and r["rating"] == 4]
+print(MARK + _json.dumps({"ipywidgets": _widgets.__version__, "python": _sys.executable, "moves": _moves,
+                          "card": _card, "revealed": _revealed, "saved": len(_saved), "quiz_status": _quiz.status.value}))
+'''.replace("MARK", repr(MARK))
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on path (two pytest processes never build the same venv at once)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_venv() -> str:
+    """Create build/colab-venv (ipywidgets 7.7.1 in front of .venv's packages); '' when done, else pip's reason."""
+    subprocess.run([sys.executable, "-m", "venv", "--clear", "--without-pip", str(VENV)], check=True)
+    python = VENV / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    main_site = sysconfig.get_paths()["purelib"]  # .venv's site-packages (this interpreter's)
+    Path(site, "lesson6_main_venv.pth").write_text(f"import site; site.addsitedir({main_site!r})\n")
+    pip = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
+                          "--disable-pip-version-check", "--timeout", "20", "--retries", "1",
+                          f"ipywidgets=={COLAB_IPYWIDGETS}", "ipython-genutils==0.2.0"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        return (pip.stderr or pip.stdout).strip().splitlines()[-1] if (pip.stderr or pip.stdout).strip() else "pip failed"
+    kernel = VENV / "share" / "jupyter" / "kernels" / KERNEL
+    kernel.mkdir(parents=True, exist_ok=True)
+    (kernel / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": f"Python 3 (ipywidgets {COLAB_IPYWIDGETS})", "language": "python"}))
+    return ""
+
+
+@pytest.fixture(scope="session")
+def colab_python() -> Path:
+    """build/colab-venv/bin/python with ipywidgets 7.7.1 (built once, reused); skips when pip cannot install it."""
+    python, ready = VENV / "bin" / "python", VENV / ".lesson6-ready"
+    with _locked(ROOT / "build" / "colab-venv.lock"):
+        if not (ready.exists() and ready.read_text() == COLAB_IPYWIDGETS and python.exists()):
+            ready.unlink(missing_ok=True)
+            reason = _build_venv()
+            if reason:
+                pytest.skip(f"could not pip install ipywidgets=={COLAB_IPYWIDGETS} (offline?): {reason}")
+            ready.write_text(COLAB_IPYWIDGETS)
+    found = subprocess.run([str(python), "-c", "import ipywidgets, lessonlib, papermill; print(ipywidgets.__version__)"],
+                           capture_output=True, text=True)
+    assert found.stdout.strip() == COLAB_IPYWIDGETS, f"build/colab-venv is broken: {found.stdout}{found.stderr}"
+    return python
+
+
+def driven_copy(name: str, destination: Path) -> Path:
+    """notebooks/<name>.ipynb with the widget-driving cell appended, written to destination."""
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(DRIVE_WIDGETS))
+    path = destination / f"{name}.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def reported(path: Path) -> dict:
+    """What the appended cell printed."""
+    text = "".join(o.get("text", "") for o in nbformat.read(path, as_version=4).cells[-1].outputs
+                   if o.get("output_type") == "stream")
+    return json.loads(next(line for line in text.splitlines() if line.startswith(MARK))[len(MARK):])
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("name", ["00_overview", "03_weight_initialization"])
+def test_notebook_and_its_widgets_work_with_colabs_ipywidgets(name: str, colab_python: Path, tmp_path: Path) -> None:
+    progress = tmp_path / "progress.json"
+    env = {**os.environ, "LESSON6_PROGRESS": str(progress), "JUPYTER_PATH": str(VENV / "share" / "jupyter")}
+    env.pop("MPLBACKEND", None)
+    out = tmp_path / f"{name}.out.ipynb"
+    run = subprocess.run([str(colab_python), "-m", "papermill", str(driven_copy(name, tmp_path)), str(out),
+                          "-k", KERNEL, "-p", "scale", "quick", "--cwd", str(NOTEBOOKS), "--no-progress-bar"],
+                         capture_output=True, text=True, env=env, timeout=900)
+    assert run.returncode == 0, f"papermill under ipywidgets {COLAB_IPYWIDGETS} failed:\n{run.stderr[-4000:]}"
+    seen = reported(out)
+    assert seen["ipywidgets"] == COLAB_IPYWIDGETS and seen["python"].startswith(str(VENV)), seen
+    assert seen["moves"], f"{name}: no live panel found"
+    for move in seen["moves"]:
+        assert "Error" not in move["status"] and move["new_figure"], f"{name}: {move}"
+    assert seen["revealed"] and seen["saved"] == 1, seen
+    ratings = json.loads(progress.read_text())["ratings"]
+    assert [(r["card"], r["rating"], r["notebook"]) for r in ratings] == [(seen["card"], 4, name)]
