@@ -1,0 +1,420 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 · Weighted examples: training on imbalanced data
+#
+# When 80 % of the training images come from one class, the network learns that class and neglects the
+# others. Weighting the loss per class (or resampling) gives the rare classes their voice back, at a price.
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lesson6-course/learning-and-optimization/blob/main/notebooks/06_weighted_examples.ipynb)
+
+# %%
+# Set-up: on Colab, fetch the course (lessonlib + bundled data) once; elsewhere this does nothing.
+# torch, torchvision and ipywidgets are Colab's own and are never reinstalled (--no-deps).
+import importlib.util, subprocess, sys
+if "google.colab" in sys.modules and importlib.util.find_spec("lessonlib") is None:
+    subprocess.run(["git", "clone", "--depth", "1", "https://github.com/lesson6-course/learning-and-optimization", "/content/learning-and-optimization"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "/content/learning-and-optimization"], check=True)
+    sys.path.insert(0, "/content/learning-and-optimization")
+
+# %% tags=["parameters"]
+scale = "auto"  # "quick" (CPU, seconds), "full" (GPU), "auto" (full when CUDA is available)
+seed = 0  # an integer, 0 or more
+majority = 0.8  # share of the training set in the largest class, 0.25 (balanced, 4 classes) to 0.95
+shape = "step"  # "step" (one large class, the others equal) or "long_tail" (each class a fixed fraction of the one before)
+beta = 0.999  # beta of the effective number of samples, 0 (no weighting) to 0.9999 (inverse frequency)
+epochs = 10  # passes over the training set, 1 to 100
+
+# %%
+from functools import lru_cache
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from torch.utils.data import WeightedRandomSampler
+
+from lessonlib.data import load_dataset
+from lessonlib.flashcards import quiz
+from lessonlib.live import choice, live, slider
+from lessonlib.measure import record
+from lessonlib.metrics import (
+    accuracy,
+    balanced_accuracy,
+    confusion_matrix,
+    precision_per_class,
+    recall_per_class,
+    reweighted,
+)
+from lessonlib.models import mlp
+from lessonlib.runtime import between, int_between, one_of, start
+from lessonlib.train import run_steps
+
+run = start(scale, seed, majority=between(majority, 0.25, 0.95), shape=one_of(shape, ("step", "long_tail")),
+            beta=between(beta, 0.0, 0.9999), epochs=int_between(epochs, 1, 100))
+
+# %% [markdown]
+# ## The question
+#
+# *What could be a problem with gradient descent as we have seen it so far, and how do we tackle it?*
+#
+# The loss is an average over the training examples, so every example pulls on the weights with the same
+# strength. If 80 % of the examples come from one class, 80 % of the pull comes from that class: the
+# network learns what matters for the majority, and "when in doubt, say majority" is a cheap way to lower
+# the loss. The flashcard's answer: **weight the examples**. How, by how much, and how do we see whether it
+# worked?
+
+# %% [markdown]
+# ## Theory
+#
+# **Weighted cross-entropy.** Give each class $c$ a weight $w_c$ and average the per-example losses with
+# those weights:
+#
+# $$\mathcal{L} = \frac{\sum_i w_{y_i}\,\bigl(-\log p_{i, y_i}\bigr)}{\sum_i w_{y_i}}.$$
+#
+# That is `F.cross_entropy(logits, labels, weight=w)` (its mean divides by $\sum_i w_{y_i}$, so only the
+# weights' *ratios* matter).
+#
+# **Inverse frequency.** With $n_c$ training examples in class $c$, $w_c \propto 1/n_c$: every class then
+# carries the same total weight, as if the data were balanced.
+#
+# **Effective number of samples** (Cui, Jia, Lin, Song & Belongie, CVPR 2019, arXiv 1901.05555). New
+# examples of a class overlap more and more with those already seen, so $n$ examples are worth fewer than
+# $n$. Cui et al. model the value of $n$ examples as
+#
+# $$E_n = \frac{1-\beta^{\,n}}{1-\beta} = 1 + \beta + \beta^2 + \dots + \beta^{\,n-1}, \qquad w_c \propto \frac{1}{E_{n_c}}, \qquad 0 \le \beta < 1.$$
+#
+# $\beta = 0$ gives $E_n = 1$ (no weighting); $\beta \to 1$ gives $E_n \to n$ (inverse frequency). As long
+# as $n \ll 1/(1-\beta)$, $E_n \approx n$ and the two schemes agree; for $n \gg 1/(1-\beta)$, $E_n$ saturates
+# at $1/(1-\beta)$ and large classes stop being penalized further.
+#
+# **Resampling** reaches the same balance without touching the loss: draw training examples with probability
+# $\propto 1/n_{y_i}$ (with replacement), so that each mini-batch is balanced on average
+# (`torch.utils.data.WeightedRandomSampler`).
+#
+# **Judging the result.** Accuracy rewards the majority: on the training mix, always answering "majority"
+# scores 80 %. The **balanced accuracy** is the mean of the per-class recalls,
+# $\frac{1}{C}\sum_c \frac{\text{correct in } c}{\text{examples of } c}$: always-majority scores $1/C$.
+# We test on a **balanced** test set and report per-class recall and precision.
+
+# %% [markdown]
+# ## From scratch
+#
+# The weights are two lines; the weighted loss is three, checked against PyTorch's `weight=` argument.
+
+# %%
+def class_weights(counts: torch.Tensor, scheme: str, beta: float = 0.999) -> torch.Tensor | None:
+    """Per-class loss weights for the class counts, normalized to sum to the number of classes."""
+    if scheme == "inverse":
+        weights = 1 / counts
+    elif scheme == "effective":
+        weights = (1 - beta) / (1 - beta ** counts)  # 1 / E_n, Cui et al. 2019
+    else:
+        return None  # "none" and "resample" use the plain loss
+    return weights / weights.sum() * len(counts)
+
+
+def weighted_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """sum_i w_{y_i} (-log p_{i, y_i}) / sum_i w_{y_i}."""
+    nll = -logits.log_softmax(1).gather(1, labels[:, None])[:, 0]
+    w = weights[labels]
+    return (w * nll).sum() / w.sum()
+
+
+counts = torch.tensor([640.0, 53, 53, 53])  # the card's 80 % majority among 800 images
+logits, labels = torch.randn(32, 4), torch.randint(0, 4, (32,))
+for scheme in ("inverse", "effective"):
+    w = class_weights(counts, scheme)
+    ours, theirs = weighted_cross_entropy(logits, labels, w), F.cross_entropy(logits, labels, weight=w)
+    print(f"{scheme:9s} weights {[round(x, 3) for x in w.tolist()]}   loss ours {ours:.5f}   F.cross_entropy {theirs:.5f}")
+    assert torch.allclose(ours, theirs, atol=1e-6)
+assert torch.allclose(F.cross_entropy(logits, labels, weight=3 * w), F.cross_entropy(logits, labels, weight=w))
+
+# The two limits of the effective number: beta = 0 is no weighting, beta -> 1 is inverse frequency.
+assert torch.allclose(class_weights(counts, "effective", beta=0.0), torch.ones(4))
+assert torch.allclose(class_weights(counts.double(), "effective", beta=1 - 1e-9), class_weights(counts.double(), "inverse"))
+
+# Resampling: WeightedRandomSampler with per-example weight 1 / n_class draws each class about equally often.
+labels_800 = torch.repeat_interleave(torch.arange(4), counts.long())
+drawn = torch.tensor(list(WeightedRandomSampler(1 / counts[labels_800], num_samples=40_000, replacement=True,
+                                                generator=run.generator())))
+shares = torch.bincount(labels_800[drawn], minlength=4) / 40_000
+print("classes drawn by the sampler:", [f"{s:.1%}" for s in shares.tolist()])
+assert (shares - 0.25).abs().max() < 0.02
+
+# %% [markdown]
+# ## Experiment
+#
+# Four Fashion-MNIST classes that look alike: T-shirt/top, Pullover, Coat and Shirt. The training set is
+# imbalanced (the slider sets the share of the largest class, T-shirt/top); the test set is **balanced**, so
+# every class counts the same. A small MLP (784 → 64 → 4) is trained with Adam and a little weight decay,
+# once per scheme: no weighting, inverse frequency, effective number with your β, and resampling.
+
+# %%
+CLASSES = (0, 2, 4, 6)  # T-shirt/top (the majority), Pullover, Coat, Shirt
+K = len(CLASSES)
+train_pool, test_pool = load_dataset("fashion_mnist", n_test=run.pick(quick=2000, full=10000), seed=seed,
+                                     scale=run.scale)
+names = [train_pool.classes[c] for c in CLASSES]
+
+
+def relabel(data, index):
+    """The images at index, with labels renumbered 0..K-1 in the order of CLASSES."""
+    part = data.subset(index)
+    part.labels = torch.searchsorted(torch.tensor(CLASSES), part.labels)
+    part.classes = tuple(names)
+    return part
+
+
+def class_shares(majority: float, shape: str) -> torch.Tensor:
+    """The training set's class shares: the largest class has `majority`, the others a step or a geometric tail."""
+    if shape == "step":
+        return torch.tensor([majority] + [(1 - majority) / (K - 1)] * (K - 1))
+    ratio = torch.linspace(0, 1, 100_001, dtype=torch.float64)[:, None]  # each class = ratio x the one before
+    first = 1 / (ratio ** torch.arange(K)).sum(1)
+    ratio = ratio[(first - majority).abs().argmin()]
+    return (ratio ** torch.arange(K) / (ratio ** torch.arange(K)).sum()).float()
+
+
+n_train = run.pick(quick=800, full=8000)
+by_class = [torch.nonzero(train_pool.labels == c).flatten() for c in CLASSES]
+n_test_per_class = min(int((test_pool.labels == c).sum()) for c in CLASSES)
+test_set = relabel(test_pool, torch.cat([torch.nonzero(test_pool.labels == c).flatten()[:n_test_per_class]
+                                         for c in CLASSES])).to(run.device)
+
+
+def imbalanced_train_set(majority: float, shape: str):
+    """n_train images with the given class shares (scaled down if a class has too few images), chosen by seed."""
+    wanted = (class_shares(majority, shape) * n_train).round().clamp(min=1)
+    available = torch.tensor([float(len(b)) for b in by_class])
+    counts = (wanted * min(1.0, (available / wanted).min().item())).floor().clamp(min=1).long()
+    generator = run.generator(1)
+    index = torch.cat([b[torch.randperm(len(b), generator=generator)[:n]] for b, n in zip(by_class, counts.tolist())])
+    return relabel(train_pool, index).to(run.device)
+
+
+SCHEMES = ("none", "inverse", "effective", "resample")
+
+
+def train(data, scheme: str, beta: float, epochs: int = epochs, weight_decay: float = 1e-4, batch_size: int = 128):
+    """Train the MLP on data with one scheme (Adam, mini-batches); return it in eval mode."""
+    counts = torch.bincount(data.labels.cpu(), minlength=K).float()
+    weights = class_weights(counts, scheme, beta)
+    weights = weights.to(run.device) if weights is not None else None
+    generator = run.generator(2)
+    if scheme == "resample":
+        order = torch.tensor(list(WeightedRandomSampler(1 / counts[data.labels.cpu()], len(data) * epochs,
+                                                        replacement=True, generator=generator)))
+    else:
+        order = torch.cat([torch.randperm(len(data), generator=generator) for _ in range(epochs)])
+    steps = order.to(run.device).split(batch_size)
+    torch.manual_seed(seed)
+    model = mlp([784, 64, K]).to(run.device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3, weight_decay=weight_decay)
+
+    def step(k):
+        loss = F.cross_entropy(model(data.images[steps[k]]), data.labels[steps[k]], weight=weights)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.detach()
+
+    run_steps(step, len(steps), progress=False, description=scheme)
+    return model.eval()
+
+
+@torch.no_grad()
+def test_matrix(model) -> torch.Tensor:
+    """The confusion matrix on the balanced test set."""
+    return confusion_matrix(model(test_set.images).argmax(1), test_set.labels, K)
+
+
+@lru_cache(maxsize=64)
+def results(majority: float, shape: str, beta: float) -> dict:
+    """Train every scheme on one imbalanced set; keep the counts, the models and their test confusion matrices."""
+    data = imbalanced_train_set(majority, shape)
+    models = {scheme: train(data, scheme, beta) for scheme in SCHEMES}
+    return {"counts": torch.bincount(data.labels.cpu(), minlength=K), "models": models,
+            "matrices": {scheme: test_matrix(model) for scheme, model in models.items()}}
+
+
+COLORS = {"none": "tab:gray", "inverse": "tab:blue", "effective": "tab:green", "resample": "tab:orange"}
+
+
+def show_schemes(majority: float, shape: str, beta: float) -> plt.Figure:
+    """Top: training counts, per-class recall and precision per scheme; bottom: the four confusion matrices."""
+    found = results(majority, shape, beta)
+    fig = plt.figure(figsize=(13, 7))
+    grid = fig.add_gridspec(2, 12, height_ratios=(1, 1.15))
+    ax_counts, ax_recall, ax_precision = (fig.add_subplot(grid[0, 4 * i:4 * i + 4]) for i in range(3))
+    counts = found["counts"].tolist()
+    ax_counts.bar(names, counts, color="tab:purple")
+    for i, n in enumerate(counts):
+        ax_counts.text(i, n, str(n), ha="center", va="bottom", fontsize=8)
+    ax_counts.set(ylim=(0, 1.15 * max(counts)), ylabel="training images",
+                  title=f"training set: {counts[0] / sum(counts):.0%} {names[0]} ({shape.replace('_', ' ')})")
+    width = 0.2
+    for j, scheme in enumerate(SCHEMES):
+        matrix = found["matrices"][scheme]
+        for ax, values in ((ax_recall, recall_per_class(matrix)), (ax_precision, precision_per_class(matrix))):
+            ax.bar(torch.arange(K) + (j - 1.5) * width, values.nan_to_num(0), width, color=COLORS[scheme], label=scheme)
+    for ax, what in ((ax_recall, "recall"), (ax_precision, "precision")):
+        ax.set(xticks=range(K), xticklabels=names, ylim=(0, 1.2), yticks=[0, 0.25, 0.5, 0.75, 1],
+               ylabel=f"{what} (dotted: chance)", title=f"{what} per class (balanced test set)")
+        ax.axhline(0.25, color="gray", lw=0.8, ls=":")
+        ax.legend(fontsize=7, ncol=4, loc="upper center", handlelength=1, columnspacing=0.8)
+    for j, scheme in enumerate(SCHEMES):
+        ax = fig.add_subplot(grid[1, 3 * j:3 * j + 3])
+        matrix = found["matrices"][scheme]
+        rows = matrix / matrix.sum(1, keepdim=True)
+        ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
+        for (r, c), n in zip(torch.cartesian_prod(torch.arange(K), torch.arange(K)).tolist(), matrix.flatten().tolist()):
+            ax.text(c, r, n, ha="center", va="center", fontsize=8, color="white" if rows[r, c] > 0.5 else "black")
+        label = f"effective (β = {beta:g})" if scheme == "effective" else scheme
+        ax.set(title=f"{label}\nbalanced accuracy {balanced_accuracy(matrix):.1%}", xticks=range(K), yticks=range(K))
+        ax.set_xticklabels(names, fontsize=7, rotation=30)
+        ax.set_yticklabels(names if j == 0 else [], fontsize=7)
+        ax.set_xlabel("predicted", fontsize=8)
+        if j == 0:
+            ax.set_ylabel("true class (test images)")
+    fig.tight_layout()
+    return fig
+
+
+betas = sorted({0.0, 0.9, 0.99, 0.999, 0.9999, beta})
+live(show_schemes, majority=slider(majority, 0.25, 0.95, 0.05), shape=choice(shape, ["step", "long_tail"]),
+     beta=choice(beta, betas))
+
+# %% [markdown]
+# Things to try: `majority` at 0.25 (balanced: all schemes agree) and at 0.95; the long tail, where the
+# smallest class has a handful of images; β = 0.9 (weights barely differ from "none") against β = 0.9999
+# (close to inverse frequency). The numbers in the confusion matrices are test images: row = true class.
+
+# %% [markdown]
+# ## What we measured
+#
+# The default set-up: majority share and shape from the parameters, test set balanced. "Minority" means
+# the mean over the three smaller classes. "On the training mix" is what the same model would score on a test
+# set with the training set's class shares (each row of the confusion matrix rescaled to that share).
+
+# %%
+found = results(majority, shape, beta)
+train_shares = found["counts"].double() / found["counts"].sum()
+
+
+def minority_precision(matrix: torch.Tensor) -> float:
+    """Of the images predicted as any minority class, the share that truly is a minority image."""
+    return (matrix[1:, 1:].sum() / matrix[:, 1:].sum()).item()
+
+
+for scheme in SCHEMES:
+    matrix = found["matrices"][scheme]
+    recall, precision = recall_per_class(matrix), precision_per_class(matrix)
+    record(f"balanced_accuracy_{scheme}", balanced_accuracy(matrix), f"{scheme}: balanced accuracy {{:.1%}}")
+    record(f"minority_recall_{scheme}", recall[1:].mean().item(), f"{scheme}: minority recall (mean of 3 classes) {{:.1%}}")
+    record(f"majority_recall_{scheme}", recall[0].item(), f"{scheme}: majority recall {{:.1%}}")
+    record(f"majority_precision_{scheme}", precision[0].item(), f"{scheme}: majority precision {{:.1%}}")
+for scheme in ("none", "inverse"):
+    natural = reweighted(found["matrices"][scheme], train_shares)
+    record(f"accuracy_natural_{scheme}", accuracy(natural), f"{scheme}, on the training mix: accuracy {{:.1%}}")
+    record(f"minority_precision_natural_{scheme}", minority_precision(natural),
+           f"{scheme}, on the training mix: of the images called 'minority', {{:.1%}} are minority images")
+counts = found["counts"].double()
+inverse, effective = class_weights(counts, "inverse"), class_weights(counts, "effective", beta)
+record("weight_ratio_inverse", (inverse[1:].mean() / inverse[0]).item(),
+       "inverse frequency: a minority image weighs {:.1f}x a majority image")
+record("weight_ratio_effective", (effective[1:].mean() / effective[0]).item(),
+       f"effective number (β = {beta:g}): a minority image weighs {{:.1f}}x a majority image")
+
+# %% [markdown]
+# What this means:
+#
+# - **Without weighting, the majority wins the doubtful cases**: its recall is near 100 %, the three similar
+#   minority classes are often called "T-shirt/top", and the balanced accuracy sits well below what the
+#   network can do.
+# - **Weighting (inverse frequency, effective number) and resampling raise the balanced accuracy and the
+#   minority recall** clearly.
+# - **The price** is paid by the majority's **recall** (some T-shirts are now called shirts) and, on a test set
+#   with the training mix, by the minority classes' **precision** and by plain accuracy. The majority's
+#   *precision* goes *up*: once the network stops dumping doubtful images into the majority class, what it
+#   still calls "T-shirt/top" is more often right.
+# - With $\beta = 0.999$ and classes of a few hundred images ($n < 1/(1-\beta) = 1000$), the effective
+#   number is close to $n$, so its weights and its result are close to inverse frequency.
+
+# %% [markdown]
+# ## Careful
+#
+# - **Report balanced accuracy (or per-class recall), not accuracy.** On the training mix a model that always
+#   answers "majority" has 80 % accuracy and 25 % balanced accuracy. On a *balanced* test set the two are equal;
+#   the danger is an imbalanced test set, which is the usual case in practice.
+# - **Which precision pays?** Weighting moves the decision boundary towards the majority: the majority loses
+#   recall, the minority classes lose precision (more majority images are called minority). On a balanced test
+#   set the majority's precision rises. The flashcard's note says weighting "costs some majority precision": what it
+#   costs is the majority's *recall* and the *minority* classes' precision (more majority images are called
+#   minority), so read the confusion matrix, not one number.
+# - **Effective number vs inverse frequency.** $E_n = (1-\beta^n)/(1-\beta) \approx n$ while $n \ll 1/(1-\beta)$:
+#   the two schemes then agree. They differ when the large class has more than about $1/(1-\beta)$ examples,
+#   where $E_n$ saturates. Cui et al. (arXiv 1901.05555) tune $\beta \in \{0.9, 0.99, 0.999, 0.9999\}$.
+# - **Weights fade when a big network fits the training set perfectly.** Byrd & Lipton (ICML 2019,
+#   arXiv 1812.03372) show that importance weights change a deep network's solution early in training but
+#   their effect vanishes as the training loss goes to zero, unless regularization (weight decay, early
+#   stopping) keeps the network from interpolating. Our small, regularized, briefly trained MLP is in the
+#   regime where weights matter (exercise 3).
+# - **Resampling repeats the rare images**: with 5 images in a tail class, each is seen many times per epoch
+#   and the network can memorize them. Alternatives that handle the tail better: deferred re-weighting and
+#   label-distribution-aware margins (Cao et al. 2019, arXiv 1906.07413), or training without weights and
+#   adjusting the logits by $\log$ of the class prior afterwards (Menon et al. 2021, arXiv 2007.07314;
+#   exercise 2).
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. A class has $n = 53$ training images and another $n = 640$. Compute the effective numbers for
+#    $\beta = 0.99$ and $\beta = 0.9999$ and the weight ratio minority : majority in each case. Which one is
+#    close to inverse frequency, and why?
+# 2. *Logit adjustment.* Take the unweighted model and subtract $\tau \log \pi_c$ (with $\pi_c$ the training
+#    share of class $c$, $\tau = 1$) from its logits before the argmax. What balanced accuracy do you get,
+#    without retraining?
+# 3. Train the "none" and "inverse" models without weight decay for 60 epochs. Does the gap in balanced
+#    accuracy shrink (Byrd & Lipton 2019)?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solutions (run or expand this cell).
+for b in (0.99, 0.9999):
+    e_small, e_large = (1 - b ** 53) / (1 - b), (1 - b ** 640) / (1 - b)
+    print(f"1. beta = {b}: E_53 = {e_small:.1f}, E_640 = {e_large:.1f}, weight ratio {e_large / e_small:.1f} "
+          f"(inverse frequency: {640 / 53:.1f})")
+print("   beta = 0.9999: 1/(1-beta) = 10,000 >> 640, so E_n ~ n (inverse frequency); beta = 0.99 saturates at 100.")
+
+plain = found["models"]["none"]
+with torch.no_grad():
+    adjusted = plain(test_set.images) - torch.log(train_shares.float()).to(run.device)
+matrix = confusion_matrix(adjusted.argmax(1), test_set.labels, K)
+print(f"2. logit adjustment: balanced accuracy {balanced_accuracy(matrix):.1%} "
+      f"(none {balanced_accuracy(found['matrices']['none']):.1%}, "
+      f"inverse {balanced_accuracy(found['matrices']['inverse']):.1%})")
+
+data = imbalanced_train_set(majority, shape)
+long_runs = {s: balanced_accuracy(test_matrix(train(data, s, beta, epochs=60, weight_decay=0.0))) for s in ("none", "inverse")}
+print(f"3. 60 epochs, no weight decay: none {long_runs['none']:.1%}, inverse {long_runs['inverse']:.1%} "
+      f"(gap {long_runs['inverse'] - long_runs['none']:+.1%}; after {epochs} epochs with weight decay: "
+      f"{balanced_accuracy(found['matrices']['inverse']) - balanced_accuracy(found['matrices']['none']):+.1%})")
+
+# %% [markdown]
+# ## Flashcards
+#
+# Rate yourself: 1 = not at all, 5 = perfectly. Your ratings decide when a card comes back
+# (see `12_review`).
+
+# %%
+quiz("06_weighted_examples")

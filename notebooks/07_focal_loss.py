@@ -1,0 +1,468 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 07 · Focal loss: when easy negatives drown the signal
+#
+# A dense detector scores every position of an image, and almost all of them are easy background. Focal loss
+# turns down the loss of what is already well classified, so the few hard examples drive training.
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lesson6-course/learning-and-optimization/blob/main/notebooks/07_focal_loss.ipynb)
+
+# %%
+# Set-up: on Colab, fetch the course (lessonlib + bundled data) once; elsewhere this does nothing.
+# torch, torchvision and ipywidgets are Colab's own and are never reinstalled (--no-deps).
+import importlib.util, subprocess, sys
+if "google.colab" in sys.modules and importlib.util.find_spec("lessonlib") is None:
+    subprocess.run(["git", "clone", "--depth", "1", "https://github.com/lesson6-course/learning-and-optimization", "/content/learning-and-optimization"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "/content/learning-and-optimization"], check=True)
+    sys.path.insert(0, "/content/learning-and-optimization")
+
+# %% tags=["parameters"]
+scale = "auto"  # "quick" (CPU, seconds), "full" (GPU), "auto" (full when CUDA is available)
+seed = 0  # an integer, 0 or more
+gamma = 2.0  # focusing parameter, 0 (cross-entropy) to 5
+alpha = 0.25  # weight of the positives (negatives get 1 - alpha), 0.05 to 0.95; 0.5 weighs both the same
+canvas = 64  # canvas side in pixels: 64, 96 or 128 (one positive among 255, 575 or 1023 negatives)
+label_noise = 0.2  # share of the positives mislabelled (and as many negatives), 0 to 0.5
+
+# %%
+import math
+from functools import lru_cache, partial
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from matplotlib.colors import LogNorm
+from torch import nn
+from torchvision.ops import sigmoid_focal_loss
+
+from lessonlib.data import load_dataset
+from lessonlib.dense import FEATURES, canvas_batches, flip_labels, make_dense_task
+from lessonlib.flashcards import quiz
+from lessonlib.live import live, slider
+from lessonlib.measure import record
+from lessonlib.metrics import average_precision, precision_recall_curve
+from lessonlib.models import mlp
+from lessonlib.runtime import between, one_of, start
+from lessonlib.train import run_steps
+
+run = start(scale, seed, gamma=between(gamma, 0.0, 5.0), alpha=between(alpha, 0.05, 0.95),
+            canvas=one_of(canvas, (64, 96, 128)), label_noise=between(label_noise, 0.0, 0.5))
+
+# %% [markdown]
+# ## The question
+#
+# *What does focal loss do, which problem does it tackle, and how does it work?*
+#
+# The flashcards say: it down-weights the loss of well-classified examples and focuses training on a sparse
+# set of hard ones. They also say it is for "balanced data where one class is harder" and that it helps "in the
+# presence of outliers". The first part is right; the last two are not what the paper says, and this notebook
+# shows why.
+
+# %% [markdown]
+# ## Theory
+#
+# **Lin, Goyal, Girshick, He & Dollár, *Focal Loss for Dense Object Detection*, ICCV 2017 (arXiv 1708.02002).**
+# A one-stage detector (RetinaNet) classifies ~100,000 anchor boxes per image; a handful cover an object. For a
+# binary label $y \in \{0, 1\}$ and predicted probability $p$, let $p_t = p$ if $y = 1$ and $1 - p$ otherwise
+# (the probability given to the *true* class). Cross-entropy is $\mathrm{CE}(p_t) = -\log p_t$. Even a well
+# classified anchor ($p_t = 0.99$) costs $0.01$, and 100,000 of them outweigh the few positives: the easy
+# negatives dominate the loss and its gradient.
+#
+# Focal loss multiplies cross-entropy by a **modulating factor**:
+#
+# $$\mathrm{FL}(p_t) = -\alpha_t\,(1 - p_t)^{\gamma}\,\log p_t, \qquad \alpha_t = \alpha \text{ if } y = 1, \; 1-\alpha \text{ otherwise}.$$
+#
+# - $\gamma = 0$ is (α-balanced) cross-entropy. For $\gamma > 0$ an easy example ($p_t \to 1$) loses almost all of
+#   its loss; a hard one ($p_t$ small) keeps almost all of it. At $\gamma = 2$ an example with $p_t = 0.9$ has
+#   $1/(1-0.9)^2 = 100\times$ less loss than under CE, one with $p_t \approx 0.968$ about $1000\times$ less.
+# - The paper's best setting is $\gamma = 2$, $\alpha = 0.25$: with $\gamma > 0$ the negatives are already
+#   down-weighted, so $\alpha$ ends up giving the *positives* the smaller weight. RetinaNet gains 2.9 AP over the
+#   best α-balanced CE (paper, Table 1b).
+# - **Prior-probability initialization** (section 3.3): start the classifier's bias at
+#   $b = -\log\frac{1-\pi}{\pi}$, $\pi = 0.01$, so every anchor starts at $p = 0.01$ instead of $0.5$.
+#   Otherwise the easy negatives' loss at the first steps is so large that training is unstable.
+# - The total loss is divided by the number of positive anchors, not by the number of anchors.
+
+# %% [markdown]
+# ## From scratch
+#
+# Four lines, checked against `torchvision.ops.sigmoid_focal_loss` (which takes logits, as we do).
+
+# %%
+def focal_loss(logits: torch.Tensor, targets: torch.Tensor, gamma: float = 2.0, alpha: float = 0.25) -> torch.Tensor:
+    """FL(p_t) = -alpha_t (1 - p_t)^gamma log(p_t), per example (Lin et al. 2017, eq. 5)."""
+    p = torch.sigmoid(logits)
+    p_t = torch.where(targets == 1, p, 1 - p)
+    alpha_t = torch.where(targets == 1, alpha, 1 - alpha)
+    return alpha_t * (1 - p_t) ** gamma * F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+
+
+generator = run.generator()
+logits, targets = 4 * torch.randn(1000, generator=generator), (torch.rand(1000, generator=generator) < 0.1).float()
+for g, a in ((0.0, 0.25), (1.0, 0.5), (2.0, 0.25), (5.0, 0.75)):
+    ours = focal_loss(logits, targets, g, a)
+    theirs = sigmoid_focal_loss(logits, targets, alpha=a, gamma=g, reduction="none")
+    assert torch.allclose(ours, theirs, atol=1e-6), (g, a)
+print("focal_loss matches torchvision.ops.sigmoid_focal_loss for gamma 0, 1, 2, 5")
+
+# gamma = 0 and alpha = 0.5: half the binary cross-entropy (the same minimum, half the gradient).
+ce = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+assert torch.allclose(focal_loss(logits, targets, gamma=0.0, alpha=0.5), 0.5 * ce)
+
+
+def down_weighting(p_t: float, gamma: float) -> float:
+    """How many times smaller FL is than CE at p_t (alpha aside): 1 / (1 - p_t)^gamma."""
+    ce = -math.log(p_t)
+    return ce / ((1 - p_t) ** gamma * ce)
+
+
+for p_t in (0.5, 0.9, 0.968, 0.99):
+    print(f"p_t = {p_t:<5}: at gamma = 2 the loss is {down_weighting(p_t, 2.0):,.0f}x smaller than cross-entropy")
+
+# %% [markdown]
+# ## Experiment
+#
+# **The loss curve** (the paper's Figure 1). The thin curves are $\gamma = 0, 0.5, 1, 2, 5$ with $\alpha_t = 1$,
+# as in the paper; the thick one is yours, for a positive ($\alpha_t = \alpha$) and a negative ($1 - \alpha$).
+
+# %%
+def show_loss_curves(gamma: float, alpha: float) -> plt.Figure:
+    """Left: FL against p_t for several gamma; right: how much smaller than CE, on a log scale."""
+    p_t = torch.linspace(0.001, 0.999, 500)
+    fig, (ax_loss, ax_ratio) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for g in (0, 0.5, 1, 2, 5):
+        ax_loss.plot(p_t, -(1 - p_t) ** g * torch.log(p_t), lw=1, alpha=0.6, label=f"γ = {g}")
+    for weight, kind, style in ((alpha, "positive", "-"), (1 - alpha, "negative", "--")):
+        ax_loss.plot(p_t, -weight * (1 - p_t) ** gamma * torch.log(p_t), "k", ls=style, lw=2.5,
+                     label=f"yours, {kind} (α_t = {weight:.2f})")
+    ax_loss.axvspan(0.6, 1, color="tab:green", alpha=0.08)
+    ax_loss.text(0.8, 4.3, "well-classified\nexamples", ha="center", fontsize=8, color="tab:green")
+    ax_loss.set(xlabel="probability of the true class $p_t$", ylabel="loss", ylim=(0, 5),
+                title="FL$(p_t) = -α_t (1-p_t)^γ \\log p_t$ (Lin et al. 2017, Fig. 1)")
+    ax_loss.legend(fontsize=7)
+    ax_ratio.plot(p_t, (1 - p_t) ** -gamma, color="tab:red", lw=2)
+    for p in (0.9, 0.968):
+        ratio = down_weighting(p, gamma)
+        ax_ratio.plot(p, ratio, "o", color="tab:red")
+        ax_ratio.annotate(f"$p_t$ = {p}: {ratio:,.0f}x", (p, ratio), textcoords="offset points", xytext=(-95, 6),
+                          fontsize=8)
+    ax_ratio.set(yscale="log", xlabel="probability of the true class $p_t$", ylim=(0.8, 1e6),
+                 ylabel="CE / FL  (α aside)", title=f"how much focal loss turns down an example, γ = {gamma:g}")
+    fig.tight_layout()
+    return fig
+
+
+live(show_loss_curves, gamma=slider(gamma, 0.0, 5.0, 0.25), alpha=slider(alpha, 0.05, 0.95, 0.05))
+
+# %% [markdown]
+# **A dense detector in miniature.** Each canvas holds one "2" (the object to find) and two other digits on
+# faint noise. The detector looks at the canvas through a grid of anchors, one every 4 pixels, each seeing a
+# 28 × 28 window (pooled to 7 × 7 features); an anchor is positive only when the "2" sits exactly in its window.
+# At the default size that is **one positive among 255 negatives** per canvas, and most negatives are plain
+# background. The detector is a small MLP applied to every anchor (like RetinaNet's classification head); we
+# train it with cross-entropy and with focal loss, both with the prior-probability bias, and the loss of each
+# batch divided by its number of positives.
+
+# %%
+PRIOR = 0.01  # Lin et al. 2017: every anchor starts at p = 0.01
+train_digits, test_digits = load_dataset("mnist", n_train=run.pick(quick=4000, full=20000),
+                                         n_test=run.pick(quick=1000, full=5000), seed=seed, scale=run.scale)
+n_canvases = run.pick(quick=200, full=2000)
+train_task = make_dense_task(train_digits, n_canvases, canvas, generator=run.generator(1))
+test_task = make_dense_task(test_digits, n_canvases, canvas, generator=run.generator(2))
+mean, std = train_task.features.mean(0), train_task.features.std(0)  # standardize the inputs (notebook 02)
+x_train = ((train_task.features - mean) / std).to(run.device)
+x_test = ((test_task.features - mean) / std).to(run.device)
+y_train, y_test = train_task.labels.to(run.device), test_task.labels.to(run.device)
+print(f"{len(y_train):,} training anchors, {int(y_train.sum())} positive: "
+      f"1 positive per {int((y_train == 0).sum() / y_train.sum())} negatives")
+
+fig, axes = plt.subplots(1, 4, figsize=(11, 3))
+for c, ax in enumerate(axes):
+    ax.imshow(train_task.canvases[c, 0], cmap="gray")
+    i, j = divmod(int(torch.nonzero(train_task.score_map(train_task.labels, c).flatten())[0]), train_task.grid)
+    ax.add_patch(plt.Rectangle((4 * j - 12.5, 4 * i - 12.5), 28, 28, fill=False, color="lime", lw=1.5))
+    ax.axis("off")
+fig.suptitle(f"training canvases ({canvas} x {canvas} px, {train_task.anchors_per_canvas} anchors each); "
+             "green: the positive anchor's window")
+fig.tight_layout()
+
+
+# %%
+def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy per example: -log p_t."""
+    return F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+
+
+def train_detector(loss_fn, labels: torch.Tensor = y_train, steps: int = run.pick(quick=200, full=2000)) -> nn.Module:
+    """An MLP head over every anchor, bias at the prior, Adam; each batch = all anchors of a few canvases."""
+    torch.manual_seed(seed)
+    model = mlp([FEATURES, 32, 1]).to(run.device)
+    nn.init.constant_(model[-1].bias, -math.log((1 - PRIOR) / PRIOR))  # every anchor starts at p = 0.01
+    optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
+    per_batch = max(4, 16 * 64 ** 2 // canvas ** 2)  # about 4,000 anchors per batch at every canvas size
+    batches = canvas_batches(train_task, per_batch, steps, run.generator(3))
+
+    def step(k):
+        index = next(batches).to(run.device)
+        loss = loss_fn(model(x_train[index])[:, 0], labels[index]).sum() / labels[index].sum().clamp(min=1)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.detach()
+
+    run_steps(step, steps, progress=False)
+    return model.eval()
+
+
+@torch.no_grad()
+def scores(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The logit of every anchor."""
+    return model(x)[:, 0]
+
+
+def where_the_loss_goes(loss: torch.Tensor, labels: torch.Tensor, logits: torch.Tensor) -> dict:
+    """Shares of the total loss carried by easy negatives (p_t > 0.9), hard negatives and positives."""
+    easy = (labels == 0) & (torch.sigmoid(logits) < 0.1)
+    total = loss.sum()
+    return {"easy negatives": (loss[easy].sum() / total).item(),
+            "hard negatives": (loss[(labels == 0) & ~easy].sum() / total).item(),
+            "positives": (loss[labels == 1].sum() / total).item()}
+
+
+@lru_cache(maxsize=1)
+def ce_run() -> dict:
+    """Train the cross-entropy detector once (it does not depend on gamma and alpha)."""
+    model = train_detector(cross_entropy)
+    return {"model": model, "train": scores(model, x_train), "test": scores(model, x_test)}
+
+
+@lru_cache(maxsize=32)
+def fl_run(gamma: float, alpha: float) -> dict:
+    """Train the focal-loss detector for one gamma and alpha."""
+    model = train_detector(partial(focal_loss, gamma=gamma, alpha=alpha))
+    return {"model": model, "train": scores(model, x_train), "test": scores(model, x_test)}
+
+
+def loss_views(gamma: float, alpha: float) -> dict:
+    """Where the loss goes: at the prior init, on the FL model's predictions, and each model with its own loss."""
+    fl = partial(focal_loss, gamma=gamma, alpha=alpha)
+    start_logits = torch.full_like(y_train, -math.log((1 - PRIOR) / PRIOR))
+    fl_logits, ce_logits = fl_run(gamma, alpha)["train"], ce_run()["train"]
+    return {
+        ("at the start", "CE"): where_the_loss_goes(cross_entropy(start_logits, y_train), y_train, start_logits),
+        ("at the start", "FL"): where_the_loss_goes(fl(start_logits, y_train), y_train, start_logits),
+        ("FL model's scores", "CE"): where_the_loss_goes(cross_entropy(fl_logits, y_train), y_train, fl_logits),
+        ("FL model's scores", "FL"): where_the_loss_goes(fl(fl_logits, y_train), y_train, fl_logits),
+        ("each its own model", "CE"): where_the_loss_goes(cross_entropy(ce_logits, y_train), y_train, ce_logits),
+        ("each its own model", "FL"): where_the_loss_goes(fl(fl_logits, y_train), y_train, fl_logits),
+    }
+
+
+# %% [markdown]
+# Move γ and α: each move trains a focal-loss detector (about a second); the cross-entropy one is trained once.
+
+# %%
+COLORS = {"easy negatives": "tab:gray", "hard negatives": "tab:orange", "positives": "tab:blue"}
+
+
+def show_detectors(gamma: float, alpha: float) -> plt.Figure:
+    """Top: a test canvas and both detectors' score maps; bottom: PR curves, where the loss goes, loss concentration."""
+    ce, fl = ce_run(), fl_run(gamma, alpha)
+    fig = plt.figure(figsize=(13, 7.5))
+    grid = fig.add_gridspec(2, 3, height_ratios=(1, 1.1))
+    top = [fig.add_subplot(grid[0, k]) for k in range(3)]
+    top[0].imshow(test_task.canvases[0, 0], cmap="gray")
+    i, j = divmod(int(test_task.score_map(test_task.labels, 0).argmax()), test_task.grid)
+    top[0].add_patch(plt.Rectangle((4 * j - 12.5, 4 * i - 12.5), 28, 28, fill=False, color="lime", lw=1.5))
+    top[0].set_title("a test canvas: find the 2 (green: the positive anchor)", fontsize=10)
+    for ax, (name, found) in zip(top[1:], (("cross-entropy", ce), (f"focal loss, γ = {gamma:g}, α = {alpha:g}", fl))):
+        image = ax.imshow(test_task.score_map(torch.sigmoid(found["test"]).cpu(), 0), cmap="magma",
+                          norm=LogNorm(1e-5, 1))
+        ax.set_title(f"{name}: p per anchor", fontsize=10)
+        ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, color="lime", lw=1.5))
+    colorbar = fig.colorbar(image, ax=top[2], fraction=0.046, label="p (log scale)")
+    colorbar.set_ticks([1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1], labels=["0.00001", "0.0001", "0.001", "0.01", "0.1", "1"])
+    colorbar.minorticks_off()
+    for ax in top:
+        ax.set(xticks=[], yticks=[])
+
+    ax_pr, ax_share, ax_cdf = (fig.add_subplot(grid[1, k]) for k in range(3))
+    for name, found, color in (("CE", ce, "tab:purple"), ("FL", fl, "tab:red")):
+        precision, recall = precision_recall_curve(found["test"], y_test)
+        keep = torch.cat([torch.nonzero(torch.diff(recall, prepend=torch.zeros(1))).flatten(), torch.tensor([len(recall) - 1])])
+        ax_pr.plot(recall[keep], precision[keep], color=color, label=f"{name}: AP {average_precision(found['test'], y_test):.3f}")
+    ax_pr.set(xlabel="recall", ylabel="precision", title="test anchors: precision-recall", ylim=(0, 1.02))
+    ax_pr.legend(fontsize=8, loc="lower left")
+
+    views = loss_views(gamma, alpha)
+    rows = torch.arange(len(views)).flip(0).float() + torch.tensor([0.0, 0.0, 0.3, 0.3, 0.6, 0.6]).flip(0)
+    left = torch.zeros(len(views))
+    for part, color in COLORS.items():
+        widths = torch.tensor([shares[part] for shares in views.values()])
+        ax_share.barh(rows, widths, left=left, color=color, label=part)
+        left += widths
+    ax_share.set_yticks(rows, [f"{where}: {loss}" for where, loss in views], fontsize=8)
+    ax_share.set(xlabel="share of the total loss", xlim=(0, 1), title="where the loss goes (training anchors)")
+    ax_share.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.07), ncol=3, handlelength=1)
+
+    negatives = fl["train"][y_train == 0]
+    for g in sorted({0.0, 1.0, 2.0, gamma}):
+        loss = focal_loss(negatives, torch.zeros_like(negatives), g, 0.5).sort().values
+        cumulative = (loss.cumsum(0) / loss.sum())[torch.linspace(0, len(loss) - 1, 400).long()]  # 400 points
+        ax_cdf.plot(torch.linspace(0, 1, 400), cumulative, lw=2.5 if g == gamma else 1.2, label=f"γ = {g:g}")
+    ax_cdf.set(xlabel="fraction of the negatives (easiest first)", ylabel="cumulative share of their loss",
+               title="negatives' loss, FL model's scores (Fig. 4)")
+    ax_cdf.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+live(show_detectors, gamma=slider(gamma, 0.0, 5.0, 0.5), alpha=slider(alpha, 0.05, 0.95, 0.05))
+
+# %% [markdown]
+# Things to try: γ = 0 with α = 0.5 (that is cross-entropy again, at half the scale); γ = 5 (even the moderately
+# hard anchors lose their voice); γ = 2 with α = 0.75 against α = 0.25.
+#
+# **Outliers.** Now mislabel some anchors: a share of the positives become "background" (a missed annotation) and
+# as many background anchors become "object" (a wrong one). A mislabelled anchor that the detector gets "right"
+# has a tiny $p_t$: to the loss it looks like the hardest example there is.
+
+# %%
+noisy_labels, flipped = flip_labels(y_train.cpu(), label_noise, run.generator(4))
+noisy_labels, flipped = noisy_labels.to(run.device), flipped.to(run.device)
+focal = partial(focal_loss, gamma=gamma, alpha=alpha)
+noisy_models = {"CE": train_detector(cross_entropy, noisy_labels), "FL": train_detector(focal, noisy_labels)}
+flipped_share = {}  # (whose scores, which loss) -> share of the total loss on the mislabelled anchors
+for model_name, model in noisy_models.items():
+    logits = scores(model, x_train)
+    for loss_name, loss_fn in (("CE", cross_entropy), ("FL", focal)):
+        loss = loss_fn(logits, noisy_labels)
+        flipped_share[model_name, loss_name] = (loss[flipped].sum() / loss.sum()).item()
+noisy_ap = {name: average_precision(scores(model, x_test), y_test) for name, model in noisy_models.items()}
+clean_ap = {"CE": average_precision(ce_run()["test"], y_test), "FL": average_precision(fl_run(gamma, alpha)["test"], y_test)}
+
+fig, (ax_share, ax_ap) = plt.subplots(1, 2, figsize=(11, 3.6))
+for k, model_name in enumerate(("CE", "FL")):
+    ax_share.bar([k - 0.2, k + 0.2], [flipped_share[model_name, "CE"], flipped_share[model_name, "FL"]], 0.4,
+                 color=["tab:purple", "tab:red"], label=["CE loss", f"focal loss (γ = {gamma:g})"] if k == 0 else None)
+ax_share.set(xticks=[0, 1], xticklabels=["scores of the CE detector", "scores of the FL detector"], ylim=(0, 1),
+             ylabel="share of the total loss",
+             title=f"carried by the {int(flipped.sum())} mislabelled anchors ({flipped.float().mean():.2%} of all)")
+ax_share.legend(fontsize=8, loc="upper left")
+for k, name in enumerate(("CE", "FL")):
+    ax_ap.bar([k - 0.2, k + 0.2], [clean_ap[name], noisy_ap[name]], 0.4, color=["tab:green", "tab:olive"],
+              label=["clean labels", f"{label_noise:.0%} of positives mislabelled"] if k == 0 else None)
+    for x, ap in ((k - 0.2, clean_ap[name]), (k + 0.2, noisy_ap[name])):
+        ax_ap.text(x, ap + 0.01, f"{ap:.3f}", ha="center", va="bottom", fontsize=8)
+ax_ap.set(xticks=[0, 1], xticklabels=["CE", f"FL (γ = {gamma:g}, α = {alpha:g})"], ylim=(0, 1.15),
+          ylabel="test AP (clean test labels)", title="detection quality, trained on clean or noisy labels")
+ax_ap.legend(fontsize=8, loc="upper center", ncol=2)
+fig.tight_layout()
+
+# %% [markdown]
+# ## What we measured
+#
+# "Easy negatives" are negatives with $p_t > 0.9$. AP is measured on the test canvases' anchors.
+
+# %%
+record("down_weighting_at_0.9", down_weighting(0.9, 2.0), "at γ = 2, p_t = 0.9: focal loss is {:.0f}x smaller than CE")
+record("down_weighting_at_0.968", down_weighting(0.968, 2.0), "at γ = 2, p_t = 0.968: {:.0f}x smaller")
+views = loss_views(gamma, alpha)
+for (where, loss), key in zip(views, ("start_ce", "start_fl", "fl_scores_ce", "fl_scores_fl", "own_ce", "own_fl")):
+    record(f"easy_share_{key}", views[where, loss]["easy negatives"],
+           f"{where}, {loss} loss: easy negatives carry {{:.2%}} of the total loss")
+record("ap_ce", average_precision(ce_run()["test"], y_test), "cross-entropy detector: test AP {:.3f}")
+record("ap_fl", average_precision(fl_run(gamma, alpha)["test"], y_test),
+       f"focal-loss detector (γ = {gamma:g}, α = {alpha:g}): test AP {{:.3f}}")
+for (model_name, loss_name), share in flipped_share.items():
+    record(f"flipped_share_{model_name.lower()}_scores_{loss_name.lower()}_loss", share,
+           f"{label_noise:.0%} of the positives mislabelled, {model_name} detector's scores, {loss_name} loss: "
+           "the mislabelled anchors carry {:.1%} of the total loss")
+for name in ("CE", "FL"):
+    record(f"noisy_ap_{name.lower()}", noisy_ap[name], f"{name} trained on the noisy labels: test AP {{:.3f}}")
+
+# %% [markdown]
+# What this means:
+#
+# - **The ratios are exact**: $(1-p_t)^{-\gamma}$ is $100$ at $p_t = 0.9$ and about $1000$ at $p_t = 0.968$ for
+#   $\gamma = 2$.
+# - **Cross-entropy spends a large part of its loss on easy negatives**, each of them cheap but hundreds per
+#   positive. On the same predictions, focal loss cuts their share by an order of magnitude or more, at the start
+#   of training and on a trained model's scores; the loss concentrates on the hardest few percent of the negatives
+#   (the right panel, as in the paper's Figure 4).
+# - Each model scored with its own loss at the end of training, the gap is smaller: the focal-loss detector
+#   stops pushing the easy negatives once they are easy, so they stay at $p \approx 0.01$–$0.1$ instead of
+#   $10^{-4}$. Focal loss changes *where the training effort goes*, not just a number at the end.
+# - **Detection quality**: here focal loss is about on par with cross-entropy. The toy has a few hundred
+#   positives; the paper's +2.9 AP comes from COCO-scale training, where the imbalance is 1:1000 and worse.
+# - **Mislabelled anchors** carry a larger share of the loss under focal loss than under cross-entropy, on
+#   either detector's scores: focal loss focuses on them, because to the loss they look like the hardest examples.
+#   Trained on noisy labels, the focal-loss detector tends to lose more AP than the cross-entropy one.
+
+# %% [markdown]
+# ## Careful
+#
+# - **Card 14 ("balanced data, but one class has finer details") is not the paper's setting.** Lin et al. address
+#   the *foreground-background* imbalance of dense one-stage detectors (about 1:1000 anchors, most of them easy
+#   background). The "hard" in "hard examples" means misclassified or low-confidence examples, wherever they
+#   come from, not a class that is harder by nature. Focal loss has since been used for other imbalanced dense
+#   tasks (segmentation) and for calibration (Mukhoti et al. 2020, arXiv 2002.09437), but its case is imbalance.
+# - **Card 15 ("useful in the presence of outliers") is backwards.** A mislabelled example gets a low $p_t$, so
+#   focal loss keeps (relatively, up-weights) its loss while shrinking everyone else's: outliers get *more*
+#   attention, as the outlier experiment shows. Losses robust to label noise do the opposite: they cap or
+#   down-weight the loss of very confident mistakes (e.g. generalized cross-entropy, Zhang & Sabuncu 2018,
+#   arXiv 1805.07836).
+# - **Card 16: focal loss mostly *lowers* the loss of easy examples; it does not raise the loss of hard ones**:
+#   $(1-p_t)^\gamma \le 1$ always, and a hard example keeps nearly its full cross-entropy. That hard examples get
+#   *relatively* more weight is the consequence.
+# - **α and γ interact.** With $\gamma = 2$ the best α is 0.25, i.e. *less* weight on the rare positives
+#   (Table 1b; "α should be decreased slightly as γ is increased"): the modulating factor has already removed
+#   most of the negatives' loss.
+# - **The prior-probability bias is part of the recipe**: without it, every anchor starts at $p = 0.5$ and the
+#   first steps' loss comes almost entirely from the negatives, under CE and under FL alike (exercise 3). The paper reports that this initialization
+#   also stabilizes plain cross-entropy training.
+# - Before focal loss, two-stage detectors and OHEM kept the imbalance in check by *sampling* (e.g. 1:3
+#   positives to negatives); focal loss keeps all anchors and re-weights them instead.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. At $\gamma = 2$, by what factor does focal loss shrink an example with $p_t = 0.5$? At which $p_t$ is an
+#    example turned down $10{,}000\times$?
+# 2. Set γ = 0 and α = 0.5 on the sliders. Why does the detector end up close to the cross-entropy one although
+#    its loss is only half as large?
+# 3. Without the prior-probability bias (bias 0, every anchor at $p = 0.5$), what is the first step's loss per
+#    positive, and which share of it comes from the negatives, under CE and under FL ($\gamma = 2, \alpha = 0.25$)?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solutions (run or expand this cell).
+print(f"1. p_t = 0.5: 1 / 0.5^2 = {down_weighting(0.5, 2.0):.0f}x; 10,000x needs (1 - p_t)^2 = 1e-4, so p_t = 0.99")
+print("2. FL with gamma = 0, alpha = 0.5 is CE / 2: the same minimum, half the gradient; Adam rescales the\n"
+      "   gradient per parameter, so the two runs take almost the same steps.")
+zero = torch.zeros_like(y_train)
+for name, loss_fn in (("CE", cross_entropy), ("FL", partial(focal_loss, gamma=2.0, alpha=0.25))):
+    loss = loss_fn(zero, y_train)
+    print(f"3. {name}: loss per positive {loss.sum() / y_train.sum():.1f}, "
+          f"{loss[y_train == 0].sum() / loss.sum():.1%} of it from the negatives")
+
+# %% [markdown]
+# ## Flashcards
+#
+# Rate yourself: 1 = not at all, 5 = perfectly. Your ratings decide when a card comes back
+# (see `12_review`).
+
+# %%
+quiz("07_focal_loss")
