@@ -25,9 +25,10 @@ test: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
-## bench: print each notebook's headless time and each slider's callback latency
+## bench: print each notebook's headless time and each slider's callback latency (kernel, then real browser)
 bench: $(STAMP)
-	$(PY) benchmarks/notebook_times.py
+	$(PY) benchmarks/notebook_times.py $(ARGS)
+	$(PY) benchmarks/slider_latency.py $(ARGS)
 
 ## sync: regenerate each notebook (.ipynb) from its paired jupytext source (.py)
 sync: $(STAMP)
