@@ -1,0 +1,456 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 · Input normalization: remove the mean image, divide by the standard deviation
+#
+# Two lines of preprocessing that let plain gradient descent take bigger steps and get further in the same time.
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lesson6-course/learning-and-optimization/blob/main/notebooks/02_input_normalization.ipynb)
+
+# %%
+# Set-up: on Colab, fetch the course (lessonlib + bundled data) once; elsewhere this does nothing.
+# torch, torchvision and ipywidgets are Colab's own and are never reinstalled (--no-deps).
+import importlib.util, subprocess, sys
+if "google.colab" in sys.modules and importlib.util.find_spec("lessonlib") is None:
+    subprocess.run(["git", "clone", "--depth", "1", "https://github.com/lesson6-course/learning-and-optimization", "/content/learning-and-optimization"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "/content/learning-and-optimization"], check=True)
+    sys.path.insert(0, "/content/learning-and-optimization")
+
+# %% tags=["parameters"]
+scale = "auto"  # "quick" (CPU, seconds), "full" (GPU), "auto" (full when CUDA is available)
+seed = 0  # an integer, 0 or more
+dataset = "mnist"  # "mnist", "fashion_mnist"
+offset = 3.0  # added to every standardized input, -5 to 5 (0 is centred)
+input_scale = 1.0  # multiplies every standardized input, 0.1 to 10 (1 is unit standard deviation)
+model = "logistic"  # "logistic" (logistic regression), "mlp" (one hidden layer of 32 ReLU units)
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from torchvision.transforms import v2
+
+from lessonlib.data import load_dataset
+from lessonlib.flashcards import quiz
+from lessonlib.live import choice, slider, live
+from lessonlib.measure import record
+from lessonlib.runtime import between, one_of, start
+
+run = start(scale, seed, dataset=one_of(dataset, ("mnist", "fashion_mnist")), offset=between(offset, -5.0, 5.0),
+            input_scale=between(input_scale, 0.1, 10.0), model=one_of(model, ("logistic", "mlp")))
+
+# %% [markdown]
+# ## The question
+#
+# *What is input normalization, and why is it done before training?*
+#
+# The flashcard's answer: remove the mean image, then divide by the standard deviation. Both are
+# cheap, done once, before training. But what goes wrong if we skip them? The network can add a bias
+# to absorb any offset, so the *best* model is just as good either way. What changes is how fast
+# gradient descent gets there.
+
+# %% [markdown]
+# ## Theory
+#
+# Standardizing pixel $i$ of an image $x$ uses the mean image $\mu$ and the per-pixel standard
+# deviation $\sigma$ of the **training set**:
+#
+# $$\hat x_i = \frac{x_i - \mu_i}{\sigma_i}, \qquad \mu_i = \frac1N \sum_{n=1}^N x_i^{(n)}, \qquad
+# \sigma_i^2 = \frac1N \sum_{n=1}^N \big(x_i^{(n)} - \mu_i\big)^2 .$$
+#
+# The same $\mu$ and $\sigma$ are then applied to the test images.
+#
+# **Why the mean matters** (LeCun, Bottou, Orr & Müller, *Efficient BackProp*, 1998, §4.3). The gradient
+# of the loss with respect to a unit's weight $w_i$ is $\delta \cdot x_i$. If every input $x_i$ is
+# positive, all of a unit's weights get updates of the same sign: they can only all grow or all shrink
+# together, and reaching a minimum that needs some up and some down takes a zigzag.
+#
+# The same in terms of curvature. For logistic regression near its start, the Hessian of the loss is
+# about $\tfrac14\, \mathbb E[x x^\top] = \tfrac14 (\Sigma + \mu \mu^\top)$. A non-zero mean adds an
+# eigenvalue of about $\tfrac14 \lVert\mu\rVert^2$ in the direction of $\mu$; with 784 pixels all
+# shifted by $c$, that is $\tfrac14 \cdot 784\, c^2$. Gradient descent diverges when the learning rate
+# exceeds $2/\lambda_{\max}$, and along the flattest direction it moves only by a factor $1 - \eta \lambda_{\min}$
+# per step: the number of steps grows with the condition number $\lambda_{\max}/\lambda_{\min}$.
+# Removing the mean removes that eigenvalue; dividing by $\sigma$ makes the remaining ones more alike
+# (inputs with a larger spread would otherwise learn faster than the rest).
+
+# %% [markdown]
+# ## From scratch
+#
+# Standardization in two lines (plus one for the mean image and the standard deviation). Pixels that
+# never change, such as MNIST's empty corners, have $\sigma_i = 0$: the small `eps` keeps them finite
+# (but see the pitfall at the end of the experiment).
+
+# %%
+train_set, test_set = load_dataset(dataset, n_train=run.pick(quick=2000, full=20000), n_test=run.pick(quick=1000, full=5000),
+                                   seed=seed, scale=run.scale)
+images = train_set.images  # (N, 1, 28, 28), pixels in [0, 1]
+
+eps = 1e-5
+mean_image, std_image = images.mean(0), images.std(0, correction=0)  # per pixel, over the training set
+standardized = (images - mean_image) / torch.sqrt(std_image**2 + eps)
+
+# %% [markdown]
+# Per-pixel standardization is exactly what batch normalization does to each feature in training
+# mode (notebook 05), so `torch.nn.functional.batch_norm` must give the same numbers. With a single
+# mean and standard deviation for the whole image, it is torchvision's `v2.Normalize`:
+
+# %%
+library = F.batch_norm(images.flatten(1), None, None, training=True, eps=eps).view_as(images)
+relative = ((standardized - library).abs() / (library.abs() + 1)).max()
+print(f"per-pixel: largest relative difference to F.batch_norm = {relative:.1e}")
+assert torch.allclose(standardized, library, rtol=1e-4, atol=1e-4)
+
+global_mean, global_std = images.mean().item(), images.std().item()
+ours = (images - global_mean) / global_std
+theirs = v2.Normalize(mean=[global_mean], std=[global_std])(images)
+print(f"global: mean {global_mean:.3f}, std {global_std:.3f}; largest difference to v2.Normalize = {(ours - theirs).abs().max():.1e}")
+assert torch.allclose(ours, theirs, atol=1e-6)
+
+# %%
+fig, axes = plt.subplots(1, 4, figsize=(10, 2.9))
+for ax, picture, title in zip(axes, (mean_image, std_image, images[0], standardized[0]),
+                              ("mean image $\\mu$", "per-pixel std $\\sigma$", "an image $x$", "$(x - \\mu) / \\sigma$")):
+    shown = ax.imshow(picture[0], cmap="gray" if "std" not in title else "magma")
+    ax.set_title(title, fontsize=10)
+    ax.axis("off")
+    fig.colorbar(shown, ax=ax, fraction=0.046)
+fig.suptitle(f"{dataset}: {len(images):,} training images")
+fig.tight_layout()
+
+# %% [markdown]
+# ## Experiment
+#
+# **A picture with two parameters.** Take one input per image, its amount of ink (mean pixel value),
+# standardized, and tell two classes apart with logistic regression $p = \sigma(w x + b)$. Its loss is a
+# surface over $(w, b)$ that we can draw. Left: centred inputs $x = z$. Right: the same inputs with your
+# `offset` and `input_scale`, $x = \text{scale} \cdot z + \text{offset}$. Both models can reach exactly the
+# same loss (move $b$ to absorb the offset), but look at the shape of the valley and at where 30 steps of
+# SGD (batches of 32) get, each with its own step $1/\lambda_{\max}$, the ideal step along the steepest
+# direction at the start (twice that diverges). The sliders redraw at once.
+
+# %%
+two_classes = torch.nonzero(train_set.labels < 2).flatten()
+ink = images[two_classes].mean(dim=(1, 2, 3))
+ink_z = (ink - ink.mean()) / ink.std()
+ink_label = train_set.labels[two_classes].float()
+
+
+def ink_loss(w: torch.Tensor, b: torch.Tensor, x: torch.Tensor, y: torch.Tensor = ink_label) -> torch.Tensor:
+    """Mean logistic loss of p = sigmoid(w x + b) for every (w, b) of a grid."""
+    logits = w[..., None] * x + b[..., None]
+    return F.binary_cross_entropy_with_logits(logits, y.expand_as(logits), reduction="none").mean(-1)
+
+
+def sgd_path(x: torch.Tensor, steps: int = 30, batch: int = 32) -> tuple[torch.Tensor, float, float]:
+    """SGD from (0, 0) with step 1/lambda_max of the Hessian there: the path, the condition number, the final loss."""
+    features = torch.stack([x, torch.ones_like(x)], 1)
+    eigenvalues = torch.linalg.eigvalsh(features.T @ features / len(x) / 4)  # Hessian at w = b = 0
+    lr = 1 / eigenvalues[-1].item()
+    generator = torch.Generator().manual_seed(seed)
+    theta = torch.zeros(2, requires_grad=True)
+    path = [theta.detach().clone()]
+    for _ in range(steps):
+        index = torch.randint(len(x), (batch,), generator=generator)
+        (grad,) = torch.autograd.grad(ink_loss(theta[0], theta[1], x[index], ink_label[index]), theta)
+        with torch.no_grad():
+            theta -= lr * grad
+        path.append(theta.detach().clone())
+    final = ink_loss(theta[0], theta[1], x).item()
+    return torch.stack(path), (eigenvalues[-1] / eigenvalues[0]).item(), final
+
+
+def show_valley(offset: float, input_scale: float) -> plt.Figure:
+    """Loss contours over (w, b) and the gradient-descent path, for centred and for shifted inputs."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, (c, s) in zip(axes, ((0.0, 1.0), (offset, input_scale))):
+        x = s * ink_z + c
+        path, condition, final = sgd_path(x)
+        # The best (w, b) for these inputs, from the centred optimum: w = w_z / s, b = b_z - w c.
+        w_opt, b_opt = centred_optimum[0] / s, centred_optimum[1] - centred_optimum[0] / s * c
+        w_lo, w_hi = min(0.0, w_opt) - 0.6 * abs(w_opt) - 0.2, max(0.0, w_opt) + 0.6 * abs(w_opt) + 0.2
+        b_lo, b_hi = min(0.0, b_opt) - 0.6 * abs(b_opt) - 0.5, max(0.0, b_opt) + 0.6 * abs(b_opt) + 0.5
+        w_grid, b_grid = torch.meshgrid(torch.linspace(w_lo, w_hi, 160), torch.linspace(b_lo, b_hi, 160), indexing="ij")
+        loss = ink_loss(w_grid, b_grid, x)
+        ax.contour(w_grid, b_grid, loss, levels=torch.logspace(math.log10(loss.min() + 1e-3), math.log10(loss.max()), 18).numpy(),
+                   cmap="viridis", linewidths=0.8)
+        ax.plot(path[:, 0], path[:, 1], ".-", color="tab:red", lw=1.2, ms=4, label="SGD, 30 steps")
+        ax.plot([w_opt], [b_opt], "*", color="black", ms=12, label="minimum")
+        ax.set(xlabel="w", ylabel="b", title=f"x = {s:g} z + {c:g}: condition number {condition:,.0f}\nloss after 30 steps {final:.3f}")
+        ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+theta = torch.zeros(2, requires_grad=True)  # the exact minimum for centred inputs, by L-BFGS
+optimizer = torch.optim.LBFGS([theta], max_iter=200, line_search_fn="strong_wolfe")
+
+
+def closure() -> torch.Tensor:
+    optimizer.zero_grad()
+    loss = ink_loss(theta[0], theta[1], ink_z)
+    loss.backward()
+    return loss
+
+
+optimizer.step(closure)
+centred_optimum = theta.detach()
+
+live(show_valley, offset=slider(offset, -5.0, 5.0, 0.5), input_scale=slider(input_scale, 0.1, 10.0, 0.1))
+
+# %% [markdown]
+# **The real thing.** Now train on all 784 pixels: logistic regression (or a small MLP) with
+# mini-batch SGD for a fixed number of steps. A fair comparison needs the best learning rate *for each
+# input scaling*, so we train one model per learning rate on a grid (all at once, as a batch of weight
+# matrices) and keep the best. Inputs are $x = \text{scale} \cdot z + \text{offset}$, where $z$ is
+# the standardized image (mean image removed, divided by one global standard deviation).
+
+# %%
+steps = run.pick(quick=300, full=1000)
+batch_size = 64
+learning_rates = torch.logspace(-4, 2, 13)  # half-decade steps from 1e-4 to 100
+hidden = 32
+start_loss = math.log(10)  # cross-entropy of a model that knows nothing (10 classes)
+converged_below = start_loss / 2  # "converges": the final training loss is below half the starting loss
+
+pixels = images.flatten(1)
+centred = (pixels - pixels.mean(0)) / (pixels - pixels.mean(0)).std()  # mean image removed, one global std
+labels = train_set.labels
+
+
+def sweep(x: torch.Tensor, model: str) -> dict:
+    """Train one model per learning rate on the same mini-batches; their loss curves and final training losses."""
+    L, d, width = len(learning_rates), x.shape[1], 10 if model == "logistic" else hidden
+    x, y, lr = x.to(run.device), labels.to(run.device), learning_rates.to(run.device)
+    torch.manual_seed(seed)
+    if model == "logistic":  # weights (d, L, 10): model l's weights are [:, l, :]
+        params = [torch.zeros(d, L, 10), torch.zeros(L, 10)]
+    else:  # one hidden ReLU layer, Kaiming-initialized, the same initial weights for every learning rate
+        params = [torch.randn(d, 1, hidden).mul(math.sqrt(2 / d)).repeat(1, L, 1), torch.zeros(L, hidden),
+                  torch.randn(1, hidden, 10).mul(math.sqrt(1 / hidden)).repeat(L, 1, 1), torch.zeros(L, 10)]
+    params = [p.to(run.device).requires_grad_() for p in params]
+    per_model = [(1, L, 1), (L, 1), (L, 1, 1), (L, 1)]  # where the learning-rate axis sits in each parameter
+
+    def losses(xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        """The mean cross-entropy of each of the L models on one batch: one matmul for all first layers."""
+        h = (xb @ params[0].view(d, -1)).view(-1, L, width) + params[1]  # (B, L, width)
+        if model == "mlp":
+            h = torch.bmm(torch.relu(h).transpose(0, 1), params[2]).transpose(0, 1) + params[3]
+        return F.cross_entropy(h.permute(0, 2, 1), yb[:, None].expand(-1, L), reduction="none").mean(0)
+
+    generator = torch.Generator().manual_seed(seed)
+    alive = torch.ones(L, dtype=torch.bool, device=run.device)
+    curves = torch.full((L, steps), math.nan)
+    for k in range(steps):
+        index = torch.randint(len(y), (batch_size,), generator=generator).to(run.device)
+        loss = losses(x[index], y[index])
+        alive &= torch.isfinite(loss) & (loss < 1e3)  # a model whose loss blows up is stopped ("diverged")
+        curves[:, k] = torch.where(alive, loss.detach(), torch.nan).cpu()
+        if not alive.any():
+            break
+        grads = torch.autograd.grad(loss[alive].sum(), params)
+        with torch.no_grad():
+            for p, g, shape in zip(params, grads, per_model):
+                p -= (lr * alive).view(shape) * torch.nan_to_num(g)
+    with torch.no_grad():
+        final = sum(losses(xb, yb) * len(yb) for xb, yb in zip(x.split(1000), y.split(1000))).cpu() / len(y)
+    final = torch.where(alive.cpu() & torch.isfinite(final), final, torch.inf)
+    converged = [lr for lr, f in zip(learning_rates.tolist(), final.tolist()) if f < converged_below]
+    best = int(final.argmin())
+    return {"final": final, "curves": curves, "best_lr": learning_rates[best].item(),
+            "best_loss": final[best].item(), "best_curve": curves[best], "max_lr": max(converged, default=0.0)}
+
+
+sweeps = {}
+
+
+def sweep_for(offset: float, input_scale: float, model: str) -> dict:
+    """The learning-rate sweep for inputs input_scale * z + offset (computed once, then cached)."""
+    key = (round(offset, 6), round(input_scale, 6), model)
+    if key not in sweeps:
+        sweeps[key] = sweep(input_scale * centred + offset, model)
+    return sweeps[key]
+
+
+def compare(offset: float, input_scale: float, model: str) -> plt.Figure:
+    """Final loss against learning rate, and the loss curves at the best learning rate: centred vs your inputs."""
+    runs = {"centred (offset 0, scale 1)": sweep_for(0.0, 1.0, model),
+            f"yours (offset {offset:g}, scale {input_scale:g})": sweep_for(offset, input_scale, model)}
+    fig, (ax_lr, ax_curve) = plt.subplots(1, 2, figsize=(11, 3.9))
+    for (name, result), color in zip(runs.items(), ("tab:blue", "tab:orange")):
+        final = result["final"]
+        ax_lr.plot(learning_rates, final.clamp(max=10), "o-", color=color, label=name)
+        diverged = torch.isinf(final)
+        ax_lr.plot(learning_rates[diverged], [10] * int(diverged.sum()), "x", color=color, ms=9, mew=2)
+        if result["max_lr"] > 0:
+            ax_lr.axvline(result["max_lr"], color=color, ls=":", lw=1.5)
+        smooth = result["best_curve"].unfold(0, 10, 1).mean(1)  # running mean over 10 steps
+        ax_curve.plot(range(10, steps + 1), smooth.numpy(), color=color,
+                      label=f"{name}: best lr {result['best_lr']:.2g}, final loss {result['best_loss']:.3f}")
+    ax_lr.axhline(converged_below, color="gray", ls="--", lw=1, label="converged: below half the starting loss")
+    ax_lr.set(xscale="log", yscale="log", xlabel="learning rate", ylabel=f"training loss after {steps} steps",
+              title="sweep (x: diverged; dotted: largest lr that converges)")
+    ax_lr.legend(fontsize=8, loc="lower left")
+    ax_curve.set(yscale="log", xlabel="step", ylabel="mini-batch loss (running mean of 10)",
+                 title=f"{model}: each at its own best learning rate")
+    ax_curve.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+live(compare, offset=slider(offset, -5.0, 5.0, 0.5), input_scale=slider(input_scale, 0.1, 10.0, 0.1),
+     model=choice(model, ["logistic", "mlp"]))
+
+# %% [markdown]
+# Things to try: offset 0 and scale 10 (the best learning rate moves, by a factor of 100, but the best
+# loss barely changes: a plain scale is absorbed by the learning rate); offset 1 (each pixel's mean one
+# standard deviation away from 0); offset −3 (the sign does not matter, only $\lVert\mu\rVert$ does).
+
+# %% [markdown]
+# **The constant-pixel pitfall.** Per-pixel standardization divides by $\sigma_i$, and some pixels never
+# change in the training set (MNIST's empty border). A pixel that is always 0 has $\sigma_i = 0$: without
+# an epsilon, $0/0$ gives NaN, and a test image with a little ink there gives $+\infty$. A tiny epsilon
+# only turns "infinite" into "huge". The bright spot in the standardized image above is the milder form
+# of the same thing: a pixel that is *almost* constant (ink in a handful of training images).
+
+# %%
+never_changes = std_image == 0  # pixels that are the same in every training image
+test_images = test_set.images
+tiny_eps = (test_images - mean_image) / (std_image + 1e-8)  # per pixel, a "tiny" epsilon
+floored = (test_images - mean_image) / std_image.clamp(min=0.1)  # fix 1: sigma floored at a meaningful 0.1
+one_std = (test_images - mean_image) / images.std()  # fix 2: mean image removed, one global std
+
+worst = tiny_eps.flatten(1).abs().max(1).values.argmax()  # the test image hit hardest
+fig, axes = plt.subplots(1, 5, figsize=(13, 2.9))
+pictures = [(never_changes.float(), f"$\\sigma_i = 0$: {int(never_changes.sum())} pixels", "Reds"),
+            (test_images[worst], "a test image", "gray"),
+            (tiny_eps[worst], "per pixel, $\\epsilon = 10^{-8}$", "gray"),
+            (floored[worst], "fix: $\\sigma_i$ floored at 0.1", "gray"),
+            (one_std[worst], "fix: one global $\\sigma$", "gray")]
+for ax, (picture, title, cmap) in zip(axes, pictures):
+    shown = ax.imshow(picture[0], cmap=cmap)
+    ax.set_title(f"{title}\nlargest |value| {picture.abs().max():.3g}" if cmap == "gray" and "test" not in title else title,
+                 fontsize=9)
+    ax.axis("off")
+    if cmap == "gray":
+        fig.colorbar(shown, ax=ax, fraction=0.046)
+fig.suptitle("per-pixel standardization of a test image with ink where the training images had none")
+fig.tight_layout()
+
+# %% [markdown]
+# One input that is millions of times larger than the others dominates every dot product of the first
+# layer. Fixes: a *meaningful* epsilon (a floor on $\sigma_i$ of, say, a third of the typical std), or one
+# global standard deviation for all pixels, which also keeps the relative contrast between pixels. That is
+# what the experiment above used.
+
+# %% [markdown]
+# ## What we measured
+#
+# Logistic regression and the MLP on the standardized pixels, against the same pixels shifted by
+# 3 standard deviations, and logistic regression on the raw pixels in $[0, 1]$; each at its best learning
+# rate, after the same number of SGD steps. Then the per-pixel standardization pitfall.
+
+# %%
+reference_offset = 3.0
+results = {(name, m): sweep_for(c, 1.0, m) for name, c in (("centred", 0.0), ("offset", reference_offset))
+           for m in ("logistic", "mlp")}
+raw = sweep(pixels, "logistic")
+yours = sweep_for(offset, input_scale, model)
+compare(reference_offset, 1.0, "mlp" if model == "logistic" else "logistic")
+
+record("yours_loss", yours["best_loss"], f"your setting ({model}, offset {offset:g}, scale {input_scale:g}): "
+       f"training loss {{:.3f}} at the best learning rate {yours['best_lr']:.2g}")
+record("logistic_raw_loss", raw["best_loss"], "logistic, raw pixels in [0, 1]: training loss {:.3f} at the best learning rate")
+record("zero_std_pixels", int(never_changes.sum()), "pixels with standard deviation 0 in the training set: {}")
+record("max_abs_per_pixel", tiny_eps.abs().max().item(), "per-pixel std, eps = 1e-8: largest standardized test pixel {:.3g}")
+record("max_abs_floored", floored.abs().max().item(), "per-pixel std floored at 0.1: largest standardized test pixel {:.1f}")
+record("max_abs_global", one_std.abs().max().item(), "one global std: largest standardized test pixel {:.1f}")
+for m in ("logistic", "mlp"):
+    centred_run, offset_run = results["centred", m], results["offset", m]
+    record(f"{m}_centred_loss", centred_run["best_loss"],
+           f"{m}, centred inputs: training loss {{:.3f}} after {steps} steps at the best learning rate")
+    record(f"{m}_offset_loss", offset_run["best_loss"],
+           f"{m}, inputs offset by {reference_offset:g}: training loss {{:.3f}} at its best learning rate")
+    record(f"{m}_loss_ratio", offset_run["best_loss"] / centred_run["best_loss"], f"{m}: the offset inputs end with a {{:.1f}}x higher loss")
+    record(f"{m}_centred_max_lr", centred_run["max_lr"], f"{m}, centred: largest learning rate that converges {{:.3g}}")
+    record(f"{m}_offset_max_lr", offset_run["max_lr"], f"{m}, offset: largest learning rate that converges {{:.3g}}")
+    record(f"{m}_max_lr_ratio", centred_run["max_lr"] / max(offset_run["max_lr"], 1e-12),
+           f"{m}: centred inputs tolerate a {{:.0f}}x larger learning rate")
+
+# %% [markdown]
+# What this means:
+#
+# - **Removing the mean speeds training up**: with the mean image removed, the same number of SGD steps
+#   gets the loss several times lower, even though each model had its own best learning rate. The
+#   offset model is not worse, it is slower: given enough steps it would get there.
+# - **Centred inputs tolerate a much larger learning rate**: the offset adds one large eigenvalue to the
+#   Hessian, and the learning rate has to stay below $2/\lambda_{\max}$.
+# - The raw pixels in $[0, 1]$ are only mildly offset (their mean is a fraction of a standard deviation),
+#   so they lose less; inputs such as "year" or "price in cents" can be hundreds of standard deviations
+#   away from zero.
+# - **Per-pixel standardization needs care**: with a tiny epsilon, one border pixel of one test image
+#   becomes a huge input; a floor on $\sigma_i$ or one global $\sigma$ keeps every input a few units in size.
+
+# %% [markdown]
+# ## Careful
+#
+# - LeCun et al. (1998, §4.3) ask for three things: zero mean, equal variances ("covariance
+#   equalization"), and, where possible, decorrelated inputs (PCA or whitening, §4.3's third point). The
+#   card covers the first two.
+# - Compute $\mu$ and $\sigma$ on the **training set only** and reuse them for validation and test data;
+#   statistics from the test set leak information.
+# - Images are usually normalized **per channel** (one mean and std per colour channel, as
+#   `v2.Normalize` does, e.g. ImageNet's `mean=[0.485, 0.456, 0.406]`), not per pixel: it avoids the
+#   constant-pixel problem and keeps the image's spatial contrast. A "mean image" subtraction is what the
+#   card says and what early work did (e.g. Krizhevsky et al. 2012 subtracted the mean activity per pixel).
+# - Normalizing the input only fixes the first layer. Inside a deep network the same problem comes
+#   back at every layer's input: batch normalization (notebook 05) applies the same standardization
+#   to hidden units, and a good initialization (notebook 03) keeps their scale in check.
+# - Adaptive optimizers (Adam, RMSProp) rescale each weight's step and so mask a bad input *scale*,
+#   but not a large *mean*: the zigzag direction is shared by all weights.
+# - How much centring buys depends on the data and on how far training can go. On Fashion-MNIST, whose
+#   best reachable loss in a few hundred steps is higher, the offset-by-3 inputs end about 3 times higher
+#   (not 8 to 80 times as on digits); the largest usable learning rate still differs by 30 to 100 times.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Inputs $z$ have zero mean and unit variance. What are the mean and variance of $3z + 2$, and what
+#    two numbers give back $z$ with `v2.Normalize`?
+# 2. With 784 pixels all offset by $c = 3$ (in standard deviations), estimate $\lambda_{\max}$ of the
+#    logistic-regression Hessian at the start, and the largest learning rate $2/\lambda_{\max}$ that
+#    gradient descent tolerates. Compare with "What we measured".
+# 3. Set `input_scale` to 10 with offset 0. Why does the best learning rate drop by about 100 while the
+#    best loss stays the same?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solutions (run or expand this cell).
+print("1. mean 2, variance 9: v2.Normalize(mean=[2.0], std=[3.0]) maps 3z + 2 back to z.")
+lambda_max = 784 * 3**2 / 4
+print(f"2. lambda_max ~ 784 * 9 / 4 = {lambda_max:.0f}, so lr < 2 / lambda_max = {2 / lambda_max:.1e} "
+      f"(measured largest converging lr: {results['offset', 'logistic']['max_lr']:.2g}; SGD noise and the "
+      "softmax's p(1-p) < 1/4 move it by a small factor)")
+print("3. Scaling x by s scales the gradient by s and the Hessian by s^2: lr / s^2 gives the same steps "
+      "in the same units, so the best lr falls by s^2 = 100 and the path, hence the loss, is the same.")
+
+# %% [markdown]
+# ## Flashcards
+#
+# Rate yourself: 1 = not at all, 5 = perfectly. Your ratings decide when a card comes back
+# (see `12_review`).
+
+# %%
+quiz("02_input_normalization")
