@@ -1,0 +1,70 @@
+"""Training for a fixed number of steps, with train and test metrics every few steps (notebooks 04, 05)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lessonlib.data import ImageSet, batches
+from lessonlib.train import History, evaluate, run_steps
+
+
+def _metrics(model: nn.Module, step: int, train: ImageSet | None, test: ImageSet | None) -> dict[str, float]:
+    metrics = {"step": float(step)}
+    for name, data in (("train", train), ("test", test)):
+        if data is not None:
+            metrics |= {f"{name}_{k}": v for k, v in evaluate(model, data).items()}
+    return metrics
+
+
+def fit_steps(model: nn.Module, train: ImageSet, *, steps: int, optimizer: torch.optim.Optimizer,
+              batch_size: int = 64, test: ImageSet | None = None, every: int = 50, seed: int = 0,
+              train_metrics: bool = True, progress: bool = False,
+              loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = F.cross_entropy) -> History:
+    """Train for `steps` full mini-batches (reshuffled each epoch); evaluate every `every` steps and after the last.
+
+    History.epochs holds one dict per evaluation: step, test_loss/test_accuracy (when a test set is
+    given) and train_loss/train_accuracy on up to 2,000 training images (when train_metrics).
+    All metrics are taken in eval mode (dropout off, batch norm on its running statistics).
+    """
+    device = next(model.parameters()).device
+    train = train.to(device)
+    test = test.to(device) if test is not None else None
+    train_view = train.subset(torch.arange(min(len(train), 2000))) if train_metrics else None
+    generator = torch.Generator().manual_seed(seed)
+    history = History()
+    epoch_batches = iter(())
+    model.train()
+
+    def step(k: int) -> torch.Tensor:
+        nonlocal epoch_batches
+        pair = next(epoch_batches, None)
+        if pair is None or len(pair[1]) < min(batch_size, len(train)):  # drop an incomplete last batch
+            epoch_batches = batches(train, batch_size, generator)
+            pair = next(epoch_batches)
+        loss = loss_fn(model(pair[0]), pair[1])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if ((k + 1) % every == 0 or k + 1 == steps) and torch.isfinite(loss):
+            history.epochs.append(_metrics(model, k + 1, train_view, test))
+            model.train()
+        return loss.detach()
+
+    return run_steps(step, steps, history, progress=progress)
+
+
+def steps_to_reach(history: History, metric: str, target: float) -> float:
+    """The first evaluated step where `metric` reached `target` (inf when it never did)."""
+    for metrics in history.epochs:
+        if metrics[metric] >= target:
+            return metrics["step"]
+    return float("inf")
+
+
+def curve(history: History, metric: str) -> tuple[list[float], list[float]]:
+    """The evaluated steps and the metric's values there, ready to plot."""
+    return [m["step"] for m in history.epochs], [m[metric] for m in history.epochs]

@@ -1,0 +1,398 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · Batch normalization
+#
+# Normalize every layer's inputs over the mini-batch, and a network trains fast from almost any learning rate and initialization.
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lesson6-course/learning-and-optimization/blob/main/notebooks/05_batch_normalization.ipynb)
+
+# %%
+# Set-up: on Colab, fetch the course (lessonlib + bundled data) once; elsewhere this does nothing.
+# torch, torchvision and ipywidgets are Colab's own and are never reinstalled (--no-deps).
+import importlib.util, subprocess, sys
+if "google.colab" in sys.modules and importlib.util.find_spec("lessonlib") is None:
+    subprocess.run(["git", "clone", "--depth", "1", "https://github.com/lesson6-course/learning-and-optimization", "/content/learning-and-optimization"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "/content/learning-and-optimization"], check=True)
+    sys.path.insert(0, "/content/learning-and-optimization")
+
+# %% tags=["parameters"]
+scale = "auto"  # "quick" (CPU, seconds), "full" (GPU), "auto" (full when CUDA is available)
+seed = 0  # an integer, 0 or more
+learning_rate = 1.0  # plain SGD step size, 0.01 to 10
+init_std = 0.1  # standard deviation of the initial weights, 0.001 to 10
+target_accuracy = 0.8  # test accuracy that counts as "trained", 0.5 to 0.95
+
+# %%
+import copy
+import math
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lessonlib.data import ImageSet, load_dataset
+from lessonlib.flashcards import quiz
+from lessonlib.live import live, log_slider
+from lessonlib.measure import record
+from lessonlib.runtime import between, start
+from lessonlib.stacked import StackedMLP, fit_stacked, torch_batch_norm
+
+run = start(scale, seed, learning_rate=between(learning_rate, 0.01, 10.0), init_std=between(init_std, 0.001, 10.0),
+            target_accuracy=between(target_accuracy, 0.5, 0.95))
+
+# %% [markdown]
+# ## The question
+#
+# *What is batch normalization, what problem does it tackle, and what does it buy us?*
+#
+# The flashcards: it is an optimization *during* training that normalizes internal activations with
+# batch-level statistics (card 9); it tackles the changing distribution of each layer's inputs while the
+# earlier layers learn, which otherwise "requires careful initialization and a small learning rate"
+# (card 10); so its benefits are less sensitivity to initialization and larger learning rates (card 11).
+# We build it, check it against PyTorch, and test card 11 on a grid of learning rates and initializations.
+# Card 10's explanation turns out to be disputed (see "Careful").
+
+# %% [markdown]
+# ## Theory
+#
+# **Ioffe & Szegedy (2015)**, *Batch normalization: accelerating deep network training by reducing
+# internal covariate shift* (arXiv 1502.03167). For each unit, over a mini-batch $\{x_1, \dots, x_m\}$
+# of its pre-activations (Algorithm 1):
+#
+# $$\mu_B = \frac1m \sum_{i=1}^m x_i, \qquad \sigma_B^2 = \frac1m \sum_{i=1}^m (x_i - \mu_B)^2, \qquad
+# \hat x_i = \frac{x_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, \qquad y_i = \gamma \hat x_i + \beta .$$
+#
+# $\gamma$ and $\beta$ are learned, so the layer can still represent any scale and shift (even undo the
+# normalization); what changes is how gradient descent moves through the parameters. A network's
+# prediction for one image should not depend on the other images in its batch, so at test time the
+# batch statistics are replaced by running averages collected during training (Algorithm 2; PyTorch
+# keeps $\hat\mu \leftarrow (1 - 0.1)\,\hat\mu + 0.1\,\mu_B$, and the same for the unbiased variance).
+#
+# The authors' explanation: while earlier layers learn, the distribution of each layer's inputs keeps
+# changing ("internal covariate shift"), so every layer chases a moving target; fixing the mean and
+# variance of each input should remove most of that. On MNIST with three hidden layers of 100 sigmoid
+# units and small Gaussian initial weights (their Figure 1), batch normalization trained faster and kept
+# the distribution of a sigmoid's input steady. On ImageNet it reached the baseline's accuracy in 14
+# times fewer steps and allowed much larger learning rates.
+
+# %% [markdown]
+# ## From scratch
+#
+# Batch statistics in training, running statistics in evaluation, then $\gamma$ and $\beta$. The batch is
+# dimension $-2$, so the same lines work on one network's activations $(B, H)$ and on many networks at
+# once $(M, B, H)$.
+
+# %%
+def batch_norm(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, running_mean: torch.Tensor,
+               running_var: torch.Tensor, training: bool, momentum: float = 0.1, eps: float = 1e-5) -> torch.Tensor:
+    """Batch normalization of x (..., batch, units); updates the running statistics in training mode."""
+    if training:
+        mean = x.mean(-2, keepdim=True)  # mu_B, one per unit
+        var = x.var(-2, keepdim=True, unbiased=False)  # sigma_B^2
+        with torch.no_grad():  # running averages for evaluation (PyTorch stores the unbiased variance)
+            n = x.shape[-2]
+            running_mean.lerp_(mean.view_as(running_mean), momentum)
+            running_var.lerp_((var * n / (n - 1)).view_as(running_var), momentum)
+    else:
+        mean, var = running_mean, running_var
+    x_hat = (x - mean) / torch.sqrt(var + eps)
+    return gamma * x_hat + beta
+
+
+# %% [markdown]
+# Check against `nn.BatchNorm1d`: a few training batches (outputs and running statistics must agree),
+# then evaluation mode.
+
+# %%
+units = 16
+library = nn.BatchNorm1d(units)
+with torch.no_grad():
+    library.weight.uniform_(0.5, 2.0)
+    library.bias.normal_()
+gamma, beta = library.weight.detach().clone(), library.bias.detach().clone()
+running_mean, running_var = torch.zeros(units), torch.ones(units)
+for _ in range(5):  # training mode: statistics of each batch
+    x = 3 * torch.randn(32, units) + 2
+    assert torch.allclose(batch_norm(x, gamma, beta, running_mean, running_var, training=True), library(x), atol=1e-5)
+assert torch.allclose(running_mean, library.running_mean) and torch.allclose(running_var, library.running_var)
+library.eval()  # evaluation mode: the running statistics, whatever the batch
+x = 3 * torch.randn(4, units) + 2
+assert torch.allclose(batch_norm(x, gamma, beta, running_mean, running_var, training=False), library(x), atol=1e-5)
+y = batch_norm(x, torch.ones(units), torch.zeros(units), torch.zeros(units), torch.ones(units), training=True)
+print(f"training mode, gamma = 1, beta = 0: each unit's mean {y.mean(0).abs().max():.1e}, "
+      f"std {y.std(0, unbiased=False).mean():.4f}; running mean after 5 batches {running_mean.mean():.3f} (true mean 2)")
+
+# The grid below trains many networks side by side (lessonlib.stacked.StackedMLP) and normalizes them with
+# PyTorch's F.batch_norm, network by network and unit by unit: the same as our function.
+z = torch.randn(3, 32, units)
+ours = batch_norm(z, gamma, beta, torch.zeros(3, 1, units), torch.ones(3, 1, units), training=True)
+theirs = torch_batch_norm(z, gamma.expand(3, 1, units), beta.expand(3, 1, units), torch.zeros(3, 1, units),
+                          torch.ones(3, 1, units), training=True)
+assert torch.allclose(ours, theirs, atol=1e-5)
+
+# %% [markdown]
+# ## Experiment
+#
+# The paper's MNIST set-up: three hidden layers of 100 sigmoid units, weights drawn from a Gaussian,
+# plain SGD with batches of 60 images, with and without batch normalization before each sigmoid. We train
+# a whole grid of learning rates × initial standard deviations, every cell with and without BN, all in
+# one go (the networks run side by side on the same batches), and note how many steps each needs to reach
+# the target test accuracy. At quick scale the images are averaged down to 14 × 14 pixels and training is
+# short, to keep the grid to a few seconds on a CPU; full scale uses 28 × 28 images and a bigger grid.
+
+# %%
+side = run.pick(quick=14, full=28)
+steps = run.pick(quick=250, full=2000)
+every = run.pick(quick=25, full=50)
+train_set, test_set = load_dataset("mnist", n_train=None, n_test=run.pick(quick=500, full=5000), seed=seed,
+                                   scale=run.scale)
+if side == 14:  # 2 x 2 average pooling: a quarter of the pixels, still clearly digits
+    train_set, test_set = (ImageSet(F.avg_pool2d(s.images, 2), s.labels, s.classes) for s in (train_set, test_set))
+sizes = [side * side, 100, 100, 100, 10]
+per_decade = run.pick(quick=1, full=2)  # grid points per factor of 10
+grid_lr = run.pick(quick=[0.1, 1.0, 10.0], full=[10 ** (k / 2) for k in range(-4, 3)])  # full: 0.01 to 10
+grid_std = run.pick(quick=[0.01, 0.1, 1.0], full=[10 ** (k / 2) for k in range(-5, 2)])  # full: 0.003 to 3
+cells = [(bn, std, lr) for bn in (False, True) for std in grid_std for lr in grid_lr]
+grid_model = StackedMLP(sizes, [std for _, std, _ in cells], [bn for bn, _, _ in cells], "sigmoid",
+                        seed=seed).to(run.device)
+grid = fit_stacked(grid_model, train_set, test_set, lrs=[lr for _, _, lr in cells], steps=steps, batch_size=60,
+                   every=every, seed=seed, probe=(2, 0))
+shape = (2, len(grid_std), len(grid_lr))  # (without / with BN, init std, learning rate)
+grid_accuracy = grid.accuracy()[-1].view(shape)
+grid_steps = grid.steps_to_reach(target_accuracy).view(shape)
+print(f"{len(cells)} networks, {steps} steps of 60 images of {side} x {side} pixels")
+
+
+def nearest(values: list[float], value: float) -> int:
+    """The position of the grid value nearest to value (on a log scale)."""
+    return min(range(len(values)), key=lambda k: abs(math.log(values[k] / value)))
+
+
+def grid_index(values: list[float], value: float) -> int | None:
+    """The position of value in a grid axis (None when it is not a grid point)."""
+    k = nearest(values, value)
+    return k if abs(math.log(values[k] / value)) < 1e-6 else None
+
+
+pairs = {}  # (lr, std) -> (accuracy (evaluations, 2), probe quantiles (evaluations, 2, 3)), 0 = without BN
+
+
+def pair(learning_rate: float, init_std: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Accuracy and probe curves without and with BN: taken from the grid, or trained now (off the grid)."""
+    i, j = grid_index(grid_std, init_std), grid_index(grid_lr, learning_rate)
+    if i is not None and j is not None:
+        which = [cells.index((bn, grid_std[i], grid_lr[j])) for bn in (False, True)]
+        return grid.accuracy()[:, which], torch.stack(grid.probe_quantiles)[:, which]
+    if (learning_rate, init_std) not in pairs:
+        model = StackedMLP(sizes, [init_std, init_std], [False, True], "sigmoid", seed=seed).to(run.device)
+        history = fit_stacked(model, train_set, test_set, lrs=[learning_rate, learning_rate], steps=steps,
+                              batch_size=60, every=every, seed=seed, probe=(2, 0))
+        pairs[learning_rate, init_std] = history.accuracy(), torch.stack(history.probe_quantiles)
+    return pairs[learning_rate, init_std]
+
+
+def heat_map(ax: plt.Axes, bn: int, learning_rate: float, init_std: float) -> None:
+    """Final test accuracy over the grid (text: steps to the target), the cell nearest the sliders framed."""
+    ax.imshow(grid_accuracy[bn].numpy(), cmap="viridis", vmin=0, vmax=1, origin="lower")
+    small = len(grid_lr) <= 4  # quick scale: room for words
+    for i in range(len(grid_std)):
+        for j in range(len(grid_lr)):
+            acc, when = grid_accuracy[bn, i, j].item(), grid_steps[bn, i, j].item()
+            steps_text = (f"{when:.0f} steps" if small else f"{when:.0f}") if math.isfinite(when) else "never"
+            ax.text(j, i, f"{acc:.0%}\n{steps_text}", ha="center", va="center", fontsize=8 if small else 5.5,
+                    color="black" if acc > 0.6 else "white")
+    ax.add_patch(plt.Rectangle((nearest(grid_lr, learning_rate) - 0.5, nearest(grid_std, init_std) - 0.5), 1, 1,
+                               fill=False, ec="red", lw=2.5))
+    reached = int(torch.isfinite(grid_steps[bn]).sum())
+    ax.set(xticks=range(len(grid_lr)), xticklabels=[f"{v:.2g}" for v in grid_lr], xlabel="learning rate",
+           yticks=range(len(grid_std)), yticklabels=[f"{v:.2g}" for v in grid_std], ylabel="init std",
+           title=f"{'with' if bn else 'without'} BN: {reached}/{grid_steps[bn].numel()} cells reach {target_accuracy:.0%}")
+
+
+def drift(quantiles: torch.Tensor) -> float:
+    """How far the median moves during training, in units of the 15-85th percentile spread at the start."""
+    start = quantiles[0]
+    return ((quantiles[:, 1] - start[1]).abs().max() / (start[2] - start[0])).item()
+
+
+def show_batch_norm(learning_rate: float, init_std: float) -> plt.Figure:
+    """Top: accuracy and one sigmoid's input over training (this lr, std). Bottom: the grid, computed once."""
+    accuracy, quantiles = pair(learning_rate, init_std)  # quantiles: (evaluations, 2, 15/50/85th percentile)
+    fig = plt.figure(figsize=(12, 7.6))
+    layout = fig.add_gridspec(2, 6, height_ratios=(1, 1.15))
+    ax = fig.add_subplot(layout[0, :2])
+    for m, (name, color) in enumerate((("without BN", "tab:gray"), ("with BN", "tab:blue"))):
+        ax.plot(grid.steps, accuracy[:, m], color=color, lw=2, label=name)
+    ax.axhline(target_accuracy, color="tab:red", ls="--", lw=1, label=f"target {target_accuracy:.0%}")
+    ax.set(xlabel="training step", ylabel="test accuracy", ylim=(0, 1),
+           title=f"lr = {learning_rate:.3g}, init std = {init_std:.3g}")
+    ax.legend(fontsize=8)
+    for m, (name, color) in enumerate((("without BN", "tab:gray"), ("with BN", "tab:blue"))):
+        ax = fig.add_subplot(layout[0, 2 + 2 * m: 4 + 2 * m])
+        ax.fill_between(grid.steps, quantiles[:, m, 0], quantiles[:, m, 2], color=color, alpha=0.3,
+                        label="15th-85th percentile")
+        ax.plot(grid.steps, quantiles[:, m, 1], color=color, lw=2, label="median")
+        ax.set(xlabel="training step", ylabel="input to the sigmoid",
+               title=f"{name}: one sigmoid of layer 3\n(the median moves {drift(quantiles[:, m]):.2g} x its spread)")
+        ax.legend(fontsize=8)
+    for bn in (0, 1):
+        heat_map(fig.add_subplot(layout[1, 3 * bn: 3 * bn + 3]), bn, learning_rate, init_std)
+    fig.tight_layout()
+    return fig
+
+
+# Every slider position is a grid cell (at quick scale, powers of 10): moving a slider only redraws.
+live(show_batch_norm, learning_rate=log_slider(learning_rate, grid_lr[0], grid_lr[-1], per_decade),
+     init_std=log_slider(init_std, grid_std[0], grid_std[-1], per_decade))
+
+# %% [markdown]
+# Bottom: every cell of the grid, without and with batch normalization: the final test accuracy and the
+# steps it took to reach the target ("never": not within the budget). Without BN, only a narrow band of
+# learning rate and initialization trains at all in this budget: with small weights the sigmoid layers
+# pass on almost no signal and the gradients vanish; with a large learning rate the plain network is
+# thrown about. With BN nearly every cell trains, most of them in a fraction of the steps.
+#
+# Top (the paper's Figure 1 idea): the input of one sigmoid unit of the last hidden layer, over the test
+# images, during training: the median and the 15th-85th percentile band. Without BN its location and
+# spread are whatever the earlier layers make of them, and they move as those layers learn; with BN each
+# pre-activation is re-centred and re-scaled every step, and only $\gamma$ and $\beta$ move it, slowly.
+# Move the sliders: each position is a cell of the grid, framed in red.
+#
+# ### Train mode vs eval mode, and small batches
+#
+# In training mode each image is normalized with the statistics of *its batch*, so the prediction for one
+# image depends on the others. Take the grid's trained BN network at the parameters' cell and score the test images
+# in training mode, in batches of different sizes, against evaluation mode (running statistics).
+
+# %%
+cell_std, cell_lr = grid_std[nearest(grid_std, init_std)], grid_lr[nearest(grid_lr, learning_rate)]
+bn_cell = cells.index((True, cell_std, cell_lr))  # the grid's BN network nearest the parameters
+
+
+@torch.no_grad()
+def accuracy_in_train_mode(batch: int) -> float:
+    """Test accuracy of the grid's BN network (bn_cell), normalizing with each test batch's own statistics."""
+    model = copy.deepcopy(grid_model).train()  # a copy: its running statistics must not move
+    images, labels = test_set.images.to(run.device), test_set.labels.to(run.device)
+    n = len(labels) // batch * batch
+    predictions = torch.cat([model(images[k:k + batch])[bn_cell].argmax(-1) for k in range(0, n, batch)])
+    return (predictions == labels[:n]).float().mean().item()
+
+
+batch_sizes = (2, 4, 8, 16, 60, 250)
+train_mode = [accuracy_in_train_mode(b) for b in batch_sizes]
+eval_mode = grid.accuracy()[-1, bn_cell].item()
+fig, ax = plt.subplots(figsize=(6.5, 3.4))
+ax.plot(batch_sizes, train_mode, "o-", color="tab:blue", label="train mode: statistics of each test batch")
+ax.axhline(eval_mode, color="black", ls="--", label="eval mode: running statistics")
+ax.set(xscale="log", xticks=batch_sizes, xticklabels=batch_sizes, xlabel="test batch size", ylabel="test accuracy",
+       ylim=(0, 1), title=f"BN network from the grid: lr = {cell_lr:.2g}, init std = {cell_std:.2g}")
+ax.legend(fontsize=8)
+fig.tight_layout()
+
+# %% [markdown]
+# With batches of 60 or more, training-mode statistics are close to the running ones and the two modes
+# agree. With a handful of images per batch the statistics are so noisy that the same network loses much
+# of its accuracy: with 2 images, each unit's normalized value is just $\pm 1$. That is why `model.eval()`
+# matters at test time, and why BN suffers when training itself has to use tiny batches.
+
+# %% [markdown]
+# ## What we measured
+
+# %%
+budget = lambda when: torch.where(torch.isfinite(when), when, float(steps)).mean().item()  # noqa: E731 never = budget
+reached = torch.isfinite(grid_steps)
+_, default_quantiles = pair(learning_rate, init_std)
+record("cells", grid_steps[0].numel(), "grid cells (learning rate x init std): {}")
+record("plain_cells_reached", int(reached[0].sum()), f"without BN: {{}} cells reach {target_accuracy:.0%} test accuracy within {steps} steps")
+record("bn_cells_reached", int(reached[1].sum()), f"with BN: {{}} cells reach {target_accuracy:.0%} test accuracy within {steps} steps")
+record("plain_not_slower_cells", int((reached[0] & (grid_steps[0] <= grid_steps[1])).sum()),
+       "cells where training without BN reached the target no later than with BN: {}")
+record("plain_mean_steps", budget(grid_steps[0]), "without BN: {:.0f} steps to the target on average (never = the whole budget)")
+record("bn_mean_steps", budget(grid_steps[1]), "with BN: {:.0f} steps to the target on average (never = the whole budget)")
+record("plain_drift", drift(default_quantiles[:, 0]), "without BN: the layer-3 sigmoid's median input moves by {:.2f} times its spread")
+record("bn_drift", drift(default_quantiles[:, 1]), "with BN: the layer-3 sigmoid's median input moves by {:.2f} times its spread")
+record("eval_mode_accuracy", eval_mode, "BN network, eval mode (running statistics): test accuracy {:.1%}")
+record("train_mode_accuracy_batch2", train_mode[0], "the same network in train mode, test batches of 2: test accuracy {:.1%}")
+record("train_mode_accuracy_large_batch", train_mode[-1],
+       f"the same network in train mode, test batches of {batch_sizes[-1]}: test accuracy {{:.1%}}")
+
+# %% [markdown]
+# What this means:
+#
+# - **Card 11 holds here**: with batch normalization almost every combination of learning rate and
+#   initial scale trains, and quickly; without it only a narrow band does, and where both train, BN gets
+#   there first. "Less sensitivity to initialization, larger learning rates" in one picture.
+# - **The distribution of a layer's input is steadier with BN** (the paper's Figure 1): relative to its
+#   spread, the median input of a sigmoid moves far less. Whether this is *why* BN helps is another
+#   question (see "Careful").
+# - **Train and eval mode differ**: in eval mode a prediction uses running statistics and does not depend
+#   on the rest of the batch; in train mode with tiny batches the same network is much worse.
+
+# %% [markdown]
+# ## Careful
+#
+# - **The internal-covariate-shift explanation on card 10 is disputed.** Santurkar, Tsipras, Ilyas & Mądry
+#   (2018), *How does batch normalization help optimization?* (arXiv 1805.11604), added random noise after
+#   each BN layer, making the layer input distributions shift *more* than without BN, and the network
+#   still trained about as well as with plain BN. Measured their way (how much a layer's gradient changes
+#   when the earlier layers update), BN did not reduce internal covariate shift. Their explanation: BN makes
+#   the loss landscape smoother (the loss and its gradient change more slowly along a step, i.e. smaller
+#   Lipschitz constants), so larger steps are safe. The steadier distributions we plotted are real, but
+#   they are not proof of the mechanism.
+# - **What the card gets right** is the effect (card 11): faster training, larger learning rates, less
+#   fuss with initialization (Ioffe & Szegedy 2015: the ImageNet baseline's accuracy in 14 times fewer
+#   steps). BN also adds a little noise from the batch statistics, which regularizes somewhat.
+# - **Small batches**: the batch statistics get noisy, and accuracy drops (figure above). Remedies: Batch
+#   Renormalization (Ioffe 2017, arXiv 1702.03275), or normalizing over features instead of the batch:
+#   Layer Normalization (Ba, Kiros & Hinton 2016, arXiv 1607.06450), Group Normalization (Wu & He 2018,
+#   arXiv 1803.08494).
+# - **Train vs eval**: call `model.eval()` before testing, or predictions depend on the batch; the running
+#   statistics must come from data like the test data (fine-tuning on a different domain shifts them).
+# - **With dropout** (notebook 04): dropout before a BN layer changes the variance between training and
+#   test, so BN's running variance is wrong at test time (Li, Chen, Hu & Yang 2019, arXiv 1801.05134).
+# - "Dataset statistics" (card 9): during training BN uses the statistics of the *mini-batch*, not of the
+#   whole dataset; only the running averages used in eval mode approximate dataset-wide statistics.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. A unit's pre-activations in a batch of four are 1, 2, 3, 6. Compute $\hat x$ (take $\epsilon = 0$) and
+#    the output with $\gamma = 2$, $\beta = 1$.
+# 2. Why does a Linear layer followed by BN not need its bias?
+# 3. With a batch of 2, show that every normalized value is $\pm 1$ (for $\epsilon = 0$). What does this
+#    tell you about the leftmost point of the train-mode figure?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solutions (run or expand this cell).
+x = torch.tensor([[1.0], [2.0], [3.0], [6.0]])
+x_hat = batch_norm(x, torch.ones(1), torch.zeros(1), torch.zeros(1), torch.ones(1), training=True, eps=0.0)
+print(f"1. mean 3, variance (4 + 1 + 0 + 9) / 4 = 3.5: x_hat = {[round(v, 3) for v in x_hat.flatten().tolist()]}; "
+      f"output = 2 x_hat + 1 = {[round(2 * v + 1, 3) for v in x_hat.flatten().tolist()]}")
+print("2. BN subtracts the batch mean, which removes any constant added before it; beta plays the bias's role.")
+pair_hat = batch_norm(torch.tensor([[0.3], [5.0]]), torch.ones(1), torch.zeros(1), torch.zeros(1), torch.ones(1),
+                      training=True, eps=0.0)
+print(f"3. two values a < b: mean (a + b) / 2, std |b - a| / 2, so x_hat = -1 and +1 (here {pair_hat.flatten().tolist()}): "
+      f"each unit only says which of the two images is larger; accuracy {train_mode[0]:.0%} vs {eval_mode:.0%} in eval mode.")
+
+# %% [markdown]
+# ## Flashcards
+#
+# Rate yourself: 1 = not at all, 5 = perfectly. Your ratings decide when a card comes back
+# (see `12_review`).
+
+# %%
+quiz("05_batch_normalization")
