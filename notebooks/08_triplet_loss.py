@@ -1,0 +1,430 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 08 · Triplet loss: learning representations by comparison
+#
+# Instead of predicting a label, learn a space in which images of the same class lie close together
+# and others far apart, and see why *which* triplets you train on decides whether that works.
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lesson6-course/learning-and-optimization/blob/main/notebooks/08_triplet_loss.ipynb)
+
+# %%
+# Set-up: on Colab, fetch the course (lessonlib + bundled data) once; elsewhere this does nothing.
+# torch, torchvision and ipywidgets are Colab's own and are never reinstalled (--no-deps).
+import importlib.util, subprocess, sys
+if "google.colab" in sys.modules and importlib.util.find_spec("lessonlib") is None:
+    subprocess.run(["git", "clone", "--depth", "1", "https://github.com/lesson6-course/learning-and-optimization", "/content/learning-and-optimization"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "/content/learning-and-optimization"], check=True)
+    sys.path.insert(0, "/content/learning-and-optimization")
+
+# %% tags=["parameters"]
+scale = "auto"  # "quick" (CPU, seconds), "full" (GPU), "auto" (full when CUDA is available)
+seed = 0  # an integer, 0 or more
+margin = 0.2  # 0 to 1: how much farther the negative must be than the positive (FaceNet: 0.2); distances lie in [0, 2]
+mining = "semi-hard"  # "random", "semi-hard", "hard", "batch-all": which triplets of each batch are trained on
+
+# %%
+import functools
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lessonlib.data import load_dataset
+from lessonlib.embedding import mean_pairwise_distance, pk_batch, project_2d, recall_at_1
+from lessonlib.flashcards import quiz
+from lessonlib.live import choice, live, slider
+from lessonlib.measure import record
+from lessonlib.plots import loss_curves
+from lessonlib.runtime import between, one_of, start
+from lessonlib.train import run_steps
+
+MININGS = ("random", "semi-hard", "hard", "batch-all")
+run = start(scale, seed, margin=between(margin, 0.0, 1.0), mining=one_of(mining, MININGS))
+
+# %% [markdown]
+# ## The question
+#
+# *What is triplet loss, and how is it different from a "normal" loss?*
+#
+# A classifier compares its prediction with the label. Triplet loss compares examples with each other:
+# given an **anchor**, a **positive** of the same class and a **negative** of another class, it wants the
+# anchor closer to the positive than to the negative. How does that become a loss? Which of the very many
+# triplets should we train on? And is the result any better than the features of an ordinary classifier?
+
+# %% [markdown]
+# ## Theory
+#
+# A network $f$ maps an image $x$ to an **embedding** $f(x) \in \mathbb{R}^d$; as in FaceNet we put it on
+# the unit sphere, $\lVert f(x) \rVert = 1$, so distances $d(a, b) = \lVert f(a) - f(b) \rVert_2$ lie in $[0, 2]$.
+# For a triplet (anchor $a$, positive $p$, negative $n$) we want $d(a, p) + \alpha < d(a, n)$: the negative
+# must be farther than the positive by at least a **margin** $\alpha$. The loss is the violation,
+#
+# $$L(a, p, n) = \max\bigl(0,\; d(a, p) - d(a, n) + \alpha\bigr).$$
+#
+# **Schroff, Kalenichenko & Philbin (2015), FaceNet** (arXiv 1503.03832) used it to learn face embeddings
+# with $\alpha = 0.2$ (on squared distances). The margin is what rules out the lazy solution: if $f$ maps
+# every image to the same point, all distances are 0 and the loss is $\alpha$, not 0.
+#
+# With $N$ images there are $O(N^3)$ triplets and most of them are already satisfied (loss 0, no gradient),
+# so **which triplets to train on** matters. Following **Hermans, Beyer & Leibe (2017)**, *In Defense of the
+# Triplet Loss* (arXiv 1703.07737), each batch holds $P$ classes $\times$ $K$ images; we compute all pairwise
+# distances of the batch once and **mine** triplets from that matrix:
+#
+# - **random**: for every anchor-positive pair, any negative;
+# - **semi-hard** (FaceNet): a negative farther than the positive but (ideally) within the margin,
+#   $d(a,p) < d(a,n) < d(a,p) + \alpha$: we take the closest negative farther than the positive;
+# - **hard** ("batch hard", Hermans et al.): for every anchor, its farthest positive and closest negative;
+# - **batch-all**: every valid triplet of the batch, averaged over those with a non-zero loss.
+#
+# FaceNet warns that the hardest negatives "can in practice lead to bad local minima early on in training,
+# specifically it can result in a collapsed model (i.e. $f(x) = 0$)". Hermans et al. make batch hard work,
+# and also propose a **soft margin**, $\ln\bigl(1 + e^{\,d(a,p) - d(a,n)}\bigr)$, which keeps pushing.
+#
+# We judge an embedding by **recall@1** on the test set: for each test image, is the nearest *other* test
+# image of the same class?
+
+# %% [markdown]
+# ## From scratch
+#
+# The loss in three lines, checked against PyTorch's `nn.TripletMarginLoss` (which uses the plain, not
+# squared, Euclidean distance):
+
+# %%
+def triplet_loss(anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor, margin: float) -> torch.Tensor:
+    """Mean of max(0, d(a, p) - d(a, n) + margin) over a batch of triplets (rows)."""
+    d_ap = (anchor - positive).norm(dim=1)
+    d_an = (anchor - negative).norm(dim=1)
+    return F.relu(d_ap - d_an + margin).mean()
+
+
+a, p, n = F.normalize(torch.randn(3, 256, 16, generator=run.generator(1)), dim=2)
+ours, theirs = triplet_loss(a, p, n, 0.2), nn.TripletMarginLoss(margin=0.2)(a, p, n)
+print(f"ours {ours:.6f}   nn.TripletMarginLoss {theirs:.6f}")
+assert torch.allclose(ours, theirs, atol=1e-5)
+
+# %% [markdown]
+# **Mining**, over the batch's distance matrix `torch.cdist(z, z)`: each strategy returns the indices
+# (anchor, positive, negative) of the triplets it picks. Every line works on the whole batch at once.
+
+# %%
+def mine(distances: torch.Tensor, labels: torch.Tensor, mining: str) -> tuple[torch.Tensor, ...]:
+    """Indices (a, p, n) of the triplets a mining strategy picks from one batch, given its distance matrix."""
+    inf = float("inf")
+    same = labels[:, None] == labels[None, :]
+    positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+    if mining == "hard":  # batch hard: per anchor, the farthest positive and the closest negative
+        anchors = torch.arange(len(labels), device=labels.device)
+        return anchors, distances.masked_fill(~positive, -1).argmax(1), distances.masked_fill(same, inf).argmin(1)
+    a, p = positive.nonzero(as_tuple=True)  # every anchor-positive pair
+    if mining == "random":  # any negative
+        return a, p, torch.multinomial((~same[a]).float(), 1)[:, 0]
+    if mining == "semi-hard":  # the closest negative farther than the positive; if there is none, the farthest
+        d_an = distances[a].masked_fill(same[a], inf)
+        farther = d_an.masked_fill(d_an <= distances[a, p, None], inf)
+        fallback = distances[a].masked_fill(same[a], -1).argmax(1)
+        return a, p, torch.where(farther.isinf().all(1), fallback, farther.argmin(1))
+    pair, n = (~same[a]).nonzero(as_tuple=True)  # batch-all: every negative of every pair
+    return a[pair], p[pair], n
+
+
+def batch_triplet_loss(z: torch.Tensor, labels: torch.Tensor, margin: float, mining: str) -> torch.Tensor:
+    """Triplet loss of one P x K batch of embeddings, with the triplets mined inside the batch."""
+    distances = torch.cdist(z, z, compute_mode="donot_use_mm_for_euclid_dist")  # exact, also near 0
+    a, p, n = mine(distances.detach(), labels, mining)
+    losses = F.relu(distances[a, p] - distances[a, n] + margin)
+    if mining == "batch-all":  # Hermans et al.: average over the triplets that still have a loss
+        return losses.sum() / (losses > 0).sum().clamp(min=1)
+    return losses.mean()
+
+
+# %% [markdown]
+# Check: every mined triplet is valid, semi-hard negatives lie beyond the positive, hard negatives are the
+# closest of all, and batch-all over the matrix equals `nn.TripletMarginLoss` over the explicit triplets.
+# Here on one P × K batch of raw pixels (P = 8 classes, K = 8 images), before any training.
+
+# %%
+P, K = 8, 8
+train_set, test_set = load_dataset("mnist", n_train=run.pick(quick=8000, full=50000), n_test=run.pick(quick=2000, full=5000),
+                                   seed=seed, scale=run.scale)
+batch = pk_batch(train_set.labels, P, K, run.generator(2))
+pixels, batch_labels = train_set.flat()[batch], train_set.labels[batch]
+distances = torch.cdist(pixels, pixels)
+mined = {strategy: mine(distances, batch_labels, strategy) for strategy in MININGS}
+for strategy, (a, p, n) in mined.items():
+    assert (batch_labels[a] == batch_labels[p]).all() and (a != p).all() and (batch_labels[a] != batch_labels[n]).all()
+    print(f"{strategy:9s} {len(a):5d} triplets, mean d(a,p) {distances[a, p].mean():5.2f}, mean d(a,n) {distances[a, n].mean():5.2f}")
+a, p, n = mined["semi-hard"]
+has_farther = (distances[a] > distances[a, p, None]).logical_and(batch_labels[a, None] != batch_labels).any(1)
+assert (distances[a, n] > distances[a, p])[has_farther].all()
+a, p, n = mined["hard"]
+assert torch.allclose(distances[a, n], distances.masked_fill(batch_labels[:, None] == batch_labels, float("inf")).amin(1))
+assert len(mined["batch-all"][0]) == P * K * (K - 1) * (P - 1) * K  # every anchor, positive, negative
+a, p, n = mined["batch-all"]
+library = nn.TripletMarginLoss(margin=1.0, reduction="none")(pixels[a], pixels[p], pixels[n])
+assert torch.allclose(batch_triplet_loss(pixels, batch_labels, 1.0, "batch-all"), library.sum() / (library > 0).sum(), rtol=1e-4)
+
+# %% [markdown]
+# One anchor of that batch, its farthest positive, and the negative each strategy picks for it, with their
+# distances in **pixel space**. The hardest negative is an image of another digit that, pixel for pixel,
+# looks more like the anchor than the positive does: raw pixels are a poor embedding.
+
+# %%
+a_hard, p_hard, n_hard = mined["hard"]
+anchor, positive = 0, p_hard[0]
+a_all, p_all, _ = mined["random"]
+pair = ((a_all == anchor) & (p_all == positive)).nonzero()[0, 0]  # the row of (anchor, positive) among all pairs
+picked = {"anchor": anchor, "positive (farthest)": positive, "negative: random": mined["random"][2][pair],
+          "negative: semi-hard": mined["semi-hard"][2][pair], "negative: hard": n_hard[anchor]}
+fig, axes = plt.subplots(1, len(picked), figsize=(2.1 * len(picked), 2.4))
+for ax, (role, index) in zip(axes, picked.items()):
+    ax.imshow(pixels[index].view(28, 28), cmap="gray")
+    distance = "" if role == "anchor" else f"\nd = {distances[anchor, index]:.1f}"
+    ax.set_title(f"{role}{distance}", fontsize=9)
+    ax.axis("off")
+fig.suptitle(f"digit {batch_labels[anchor].item()}: distances to the anchor in pixel space", fontsize=10)
+fig.tight_layout()
+
+# %% [markdown]
+# ## Experiment
+#
+# A small CNN maps each 28 × 28 digit to a 16-dimensional unit vector. We train it with the triplet loss on
+# P × K batches (8 digits × 8 images) for 150 Adam steps (2,000 at full scale), then embed the test set. Left: the test
+# embedding of the untrained network; middle: after training (both projected onto their two principal
+# components, same scale, so a collapsed embedding shows as a dot); right: recall@1 against raw pixels, the
+# untrained network, and the same network trained as a softmax classifier on the same budget.
+# Training takes one to two seconds per setting at quick scale; each one is cached.
+
+# %%
+dim, steps, lr = 16, run.pick(quick=150, full=2000), 0.01
+widths = run.pick(quick=(8, 16), full=(32, 64))  # channels of the two convolutions
+train_images, train_labels = train_set.images.to(run.device), train_set.labels.to(run.device)
+test_images, test_labels = test_set.images.to(run.device), test_set.labels.to(run.device)
+
+
+def embedding_net() -> nn.Sequential:
+    """Two strided convolutions and a linear layer: 28 x 28 image -> dim numbers (seeded)."""
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Conv2d(1, widths[0], 5, stride=2, padding=2), nn.ReLU(),
+                         nn.Conv2d(widths[0], widths[1], 3, stride=2, padding=1), nn.ReLU(),
+                         nn.Flatten(), nn.Linear(widths[1] * 7 * 7, dim)).to(run.device)
+
+
+@torch.no_grad()
+def embed(model: nn.Module, images: torch.Tensor = test_images) -> torch.Tensor:
+    """Unit-length embeddings of the images."""
+    return F.normalize(model.eval()(images), dim=1)
+
+
+@functools.cache
+def train_triplet(margin: float, mining: str) -> dict:
+    """Train the embedding net with the triplet loss; return its test embedding and loss history (cached)."""
+    model = embedding_net()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    generator = run.generator(3)
+
+    def step(k: int) -> torch.Tensor:
+        index = pk_batch(train_set.labels, P, K, generator).to(run.device)
+        loss = batch_triplet_loss(F.normalize(model(train_images[index]), dim=1), train_labels[index], margin, mining)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return loss.detach()
+
+    history = run_steps(step, steps, description=f"{mining}, margin {margin:g}")
+    return {"embedding": embed(model), "history": history}
+
+
+@functools.cache
+def train_softmax() -> torch.Tensor:
+    """The same net plus a linear layer to the 10 classes, trained with cross-entropy; its unit-length features."""
+    model = embedding_net()
+    classifier = nn.Sequential(model, nn.Linear(dim, 10)).to(run.device)
+    optimizer = torch.optim.Adam(classifier.parameters(), lr=lr)
+    generator = run.generator(3)
+
+    def step(k: int) -> torch.Tensor:
+        index = torch.randint(len(train_set), (P * K,), generator=generator).to(run.device)
+        loss = F.cross_entropy(classifier(train_images[index]), train_labels[index])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return loss.detach()
+
+    run_steps(step, steps, description="softmax")
+    return embed(model)
+
+
+untrained = embed(embedding_net())
+recall = {"raw pixels": recall_at_1(test_set.flat().to(run.device), test_labels),
+          "untrained net": recall_at_1(untrained, test_labels),
+          "softmax features": recall_at_1(train_softmax(), test_labels)}
+before = project_2d(untrained)
+
+
+def scatter(ax: plt.Axes, points: torch.Tensor, title: str) -> None:
+    """Test embeddings in 2-D, one colour per digit, on the unit disc's scale."""
+    for digit in range(10):
+        at = test_set.labels == digit
+        ax.scatter(points[at, 0], points[at, 1], s=3, alpha=0.6, color=plt.cm.tab10(digit), label=str(digit))
+    ax.set(xlim=(-1.05, 1.05), ylim=(-1.05, 1.05), aspect="equal", title=title, xticks=[], yticks=[])
+
+
+def show_embedding(margin: float, mining: str) -> plt.Figure:
+    """The test embedding before and after triplet training, and recall@1 against the baselines."""
+    trained = train_triplet(round(margin, 3), mining)
+    spread = mean_pairwise_distance(trained["embedding"])
+    scores = recall | {f"triplet ({mining})": recall_at_1(trained["embedding"], test_labels)}
+    fig, (ax_before, ax_after, ax_recall) = plt.subplots(1, 3, figsize=(13, 4.2), width_ratios=(1, 1, 1.3))
+    scatter(ax_before, before, "untrained net (PCA)")
+    scatter(ax_after, project_2d(trained["embedding"]), f"{mining}, margin {margin:g} (PCA)\nmean distance {spread:.2f}")
+    ax_after.legend(markerscale=4, fontsize=7, loc="lower right", ncol=2)
+    bars = ax_recall.barh(list(scores), list(scores.values()), color=["gray", "gray", "tab:orange", "tab:blue"])
+    for bar, value in zip(bars, scores.values()):
+        ax_recall.text(value - 0.01, bar.get_y() + bar.get_height() / 2, f"{value:.1%}", ha="right", va="center", color="white")
+    ax_recall.set(xlim=(0, 1), xlabel="recall@1 on the test set", title=f"{len(test_set)} test digits")
+    if trained["history"].diverged:
+        ax_recall.set_title(f"diverged at step {trained['history'].diverged_at}", color="tab:red")
+    fig.tight_layout()
+    return fig
+
+
+live(show_embedding, margin=slider(margin, 0.0, 1.0, 0.05), mining=choice(mining, MININGS))
+
+# %% [markdown]
+# Things to try: `hard` (at quick scale the embedding shrinks to a dot), `margin` 0 (nothing pushes the classes apart once
+# they are ordered), a large margin with `random` negatives.
+#
+# All four strategies at this run's margin, side by side: recall@1, the spread of the embedding (mean
+# distance between test embeddings; 0 means collapsed) and the training loss. Batch-all's loss is averaged over
+# the triplets that still have a loss, so it stays high while fewer and fewer triplets are active.
+
+# %%
+runs = {strategy: train_triplet(round(margin, 3), strategy) for strategy in MININGS}
+fig, (ax_recall, ax_spread, ax_loss) = plt.subplots(1, 3, figsize=(13, 3.5))
+recalls = [recall_at_1(r["embedding"], test_labels) for r in runs.values()]
+spreads = [mean_pairwise_distance(r["embedding"]) for r in runs.values()]
+ax_recall.bar_label(ax_recall.bar(MININGS, recalls, color="tab:blue"), fmt="{:.1%}", fontsize=8)
+ax_recall.axhline(recall["raw pixels"], color="gray", ls="--", lw=1, label="raw pixels")
+ax_recall.axhline(recall["untrained net"], color="gray", ls=":", lw=1, label="untrained net")
+ax_recall.set(ylim=(0, 1.05), title="recall@1 on the test set", xlabel="mining")
+ax_recall.legend(fontsize=8, loc="lower left")
+labels = ["collapsed" if spread < 0.05 else f"{spread:.2f}" for spread in spreads]
+ax_spread.bar_label(ax_spread.bar(MININGS, spreads, color="tab:green"), labels=labels, fontsize=8)
+ax_spread.axhline(margin, color="gray", ls="--", lw=1, label="margin")
+ax_spread.set(ylim=(0, 2), title="mean distance between test embeddings", xlabel="mining")
+ax_spread.legend(fontsize=8)
+loss_curves({strategy: r["history"].step_loss for strategy, r in runs.items()}, ax=ax_loss, log=False, smooth=20)
+ax_loss.axhline(margin, color="gray", ls="--", lw=1)
+ax_loss.set(title="training loss (running mean of 20; dashed: margin)")
+fig.tight_layout()
+
+# %% [markdown]
+# ## What we measured
+#
+# The numbers of this run (margin and mining as set in the parameters), on the held-out test digits.
+
+# %%
+chosen = runs[mining]
+record("recall_raw_pixels", recall["raw pixels"], "Raw pixels: recall@1 = {:.1%}")
+record("recall_untrained", recall["untrained net"], "Untrained network (random init): recall@1 = {:.1%}")
+record("recall_triplet", recall_at_1(chosen["embedding"], test_labels),
+       f"Triplet loss ({mining}, margin {margin:g}): recall@1 = {{:.1%}}")
+record("recall_softmax", recall["softmax features"], "Softmax classifier's features, same net and budget: recall@1 = {:.1%}")
+record("spread_triplet", mean_pairwise_distance(chosen["embedding"]),
+       f"Triplet loss ({mining}): mean distance between test embeddings = {{:.3f}} (margin {margin:g}; 0 = collapsed)")
+for strategy, r in runs.items():
+    record(f"recall_{strategy}", recall_at_1(r["embedding"], test_labels), f"{strategy} mining: recall@1 = {{:.1%}}")
+    record(f"spread_{strategy}", mean_pairwise_distance(r["embedding"]),
+           f"{strategy} mining: mean distance between test embeddings = {{:.3f}}")
+    record(f"final_loss_{strategy}", sum(r["history"].step_loss[-20:]) / 20,
+           f"{strategy} mining: training loss over the last 20 steps = {{:.3f}}")
+
+# %% [markdown]
+# What this means:
+#
+# - **The learned embedding beats raw pixels** at finding a same-class neighbour, and it beats the same
+#   network with random weights by a wide margin: the gain comes from training, not from the architecture.
+# - **It has not collapsed**: with random, semi-hard or batch-all mining the test embeddings stay spread
+#   over the sphere, far more than one margin apart on average.
+# - **Hard mining collapses at quick scale**: after 150 steps every image lands on nearly the same point, the
+#   training loss sits at the margin (the value of $L$ when all distances are 0), and distances no longer mean
+#   anything: its recall@1 drops to about the untrained network's, or below. This is the failure FaceNet warns
+#   about "early on in training". It is a stage, not always the end: at full scale (2,000 steps, on a GPU) our
+#   hard-mining run climbed out of the collapse and ended as good as the others.
+# - **Softmax features are a strong baseline**: the classifier's penultimate layer, trained on the same
+#   budget, is about as good as the triplet embedding (a little ahead or behind, depending on the seed). On
+#   classes seen in training, a classifier is hard to beat; triplet loss earns its keep when new classes
+#   (new faces) come at test time.
+
+# %% [markdown]
+# ## Careful
+#
+# - **The card leaves out the margin.** "distance(positive, anchor) < distance(negative, anchor)" is satisfied
+#   by a hair's breadth, and with margin 0 a network that maps everything to one point has zero loss. The rule
+#   is $d(a,p) + \alpha < d(a,n)$. FaceNet's $\alpha = 0.2$ is for *squared* distances on the unit sphere;
+#   `nn.TripletMarginLoss` uses plain distances, so the same number means a different margin.
+# - **Mining is most of the method.** Random triplets are mostly easy (zero loss, no gradient); the hardest ones
+#   are often mislabelled or ambiguous and, early in training, pull everything together: FaceNet (§3.2) chose
+#   semi-hard negatives for that reason. Hermans et al. (2017) show that batch hard *does* work in their set-up
+#   (person re-identification, a pre-trained network, often with the soft margin); our collapse is one set-up
+#   (unit sphere, Adam, a fresh network, a few steps), not a law, and it did not last at full scale. Watch the
+#   signs: loss stuck at $\alpha$, mean distance near 0.
+# - **"Compare prediction to ground truth" vs "compare distances"** (card 18): triplet loss still needs labels,
+#   to know which pairs are positive. What changes is the target: relative distances instead of one class
+#   out of a fixed list, so the embedding can serve classes never seen in training (new faces, new products).
+# - **Softmax features are often as good.** Horiguchi et al. (2019, arXiv 1712.09708) found softmax features
+#   competitive with metric-learning features for retrieval, and Musgrave, Belongie & Lim (2020, "A Metric
+#   Learning Reality Check", arXiv 2003.08505) found that, compared fairly, many newer metric losses barely
+#   beat the classic ones. Compare against a classifier's features before reaching for triplets.
+# - Recall@1 on classes seen in training is close to a nearest-neighbour classifier's accuracy. The usual
+#   metric-learning benchmarks test on held-out classes instead: try training on digits 0-4 and testing on 5-9.
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. A triplet has $d(a,p) = 0.5$ and $d(a,n) = 0.6$, with margin 0.2. What is its loss? Is its negative
+#    semi-hard, and would it still be trained on with margin 0.05?
+# 2. In a P × K batch with P = 8 classes and K = 8 images each, how many anchor-positive pairs are there, and
+#    how many triplets does batch-all consider? How many does batch hard train on?
+# 3. At quick scale, with `hard` mining, the training loss ends up close to the margin. Why is a loss of exactly $\alpha$ the
+#    signature of a collapsed embedding?
+# 4. Hermans et al.'s soft margin replaces $\max(0, x + \alpha)$ by $\ln(1 + e^{x})$, with $x = d(a,p) - d(a,n)$.
+#    What are its value and its slope for a triplet that is already satisfied by a wide gap, $x = -1$? What
+#    does that change compared with the hinge?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solutions (run or expand this cell).
+print(f"1. loss = max(0, 0.5 - 0.6 + 0.2) = {max(0.0, 0.5 - 0.6 + 0.2):.1f}; semi-hard, since 0.5 < 0.6 < 0.5 + 0.2. "
+      f"With margin 0.05 the loss is {max(0.0, 0.5 - 0.6 + 0.05):.0f}: satisfied, no gradient.")
+pairs = P * K * (K - 1)
+print(f"2. {pairs} anchor-positive pairs; batch-all: {pairs} x {(P - 1) * K} negatives = {len(mined['batch-all'][0])} "
+      f"triplets; batch hard: one per anchor, {len(mined['hard'][0])}.")
+print(f"3. If f maps every image to the same point, d(a,p) = d(a,n) = 0 and the loss is max(0, 0 - 0 + margin) = margin. "
+      f"Here hard mining ends at {sum(runs['hard']['history'].step_loss[-20:]) / 20:.3f} with margin {margin:g}.")
+x = torch.tensor(-1.0, requires_grad=True)
+F.softplus(x).backward()
+print(f"4. ln(1 + e^-1) = {F.softplus(torch.tensor(-1.0)):.3f}, slope {x.grad:.3f} (the hinge: 0 and 0 for any margin below 1). "
+      "The soft margin never switches off: satisfied triplets keep pulling positives in and pushing negatives out, "
+      "ever more weakly, and there is no margin to choose.")
+
+# %% [markdown]
+# ## Flashcards
+#
+# Rate yourself: 1 = not at all, 5 = perfectly. Your ratings decide when a card comes back
+# (see `12_review`).
+
+# %%
+quiz("08_triplet_loss")
