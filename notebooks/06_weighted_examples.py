@@ -163,7 +163,7 @@ assert (shares - 0.25).abs().max() < 0.02
 # %%
 CLASSES = (0, 2, 4, 6)  # T-shirt/top (the majority), Pullover, Coat, Shirt
 K = len(CLASSES)
-train_pool, test_pool = load_dataset("fashion_mnist", n_test=run.pick(quick=2000, full=10000), seed=seed,
+train_pool, test_pool = load_dataset("fashion_mnist", n_test=run.pick(quick=2000, full=5000), seed=seed,
                                      scale=run.scale)
 names = [train_pool.classes[c] for c in CLASSES]
 

@@ -318,7 +318,7 @@ def show_detectors(gamma: float, alpha: float) -> plt.Figure:
     ax_share.set(xlabel="share of the total loss", xlim=(0, 1), title="where the loss goes (training anchors)")
     ax_share.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.07), ncol=3, handlelength=1)
 
-    negatives = fl["train"][y_train == 0]
+    negatives = fl["train"][y_train == 0].detach().cpu()  # matplotlib draws from host memory
     for g in sorted({0.0, 1.0, 2.0, gamma}):
         loss = focal_loss(negatives, torch.zeros_like(negatives), g, 0.5).sort().values
         cumulative = (loss.cumsum(0) / loss.sum())[torch.linspace(0, len(loss) - 1, 400).long()]  # 400 points
