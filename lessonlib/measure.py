@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+
 MIMETYPE = "application/vnd.lessonlib.measurement+json"
 
 
