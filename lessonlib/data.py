@@ -140,3 +140,13 @@ def batches(data: ImageSet, batch_size: int, generator: torch.Generator | None =
     for begin in range(0, n, batch_size):
         index = order[begin:begin + batch_size]
         yield data.images[index], data.labels[index]
+
+
+def endless_batches(data: ImageSet, batch_size: int, generator: torch.Generator | None = None
+                    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Full mini-batches forever, reshuffled every epoch (an incomplete last batch is dropped)."""
+    full = min(batch_size, len(data))
+    while True:
+        for images, labels in batches(data, batch_size, generator):
+            if len(labels) == full:
+                yield images, labels

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lessonlib.data import ImageSet, batches
+from lessonlib.data import ImageSet, endless_batches
 from lessonlib.models import activation_layer
 from lessonlib.train import run_steps
 
@@ -128,7 +128,7 @@ def fit_stacked(model: StackedMLP, train: ImageSet, test: ImageSet, *, lrs: Sequ
     lr = torch.tensor(lrs, dtype=torch.float32, device=device).view(m, 1, 1)
     generator = torch.Generator().manual_seed(seed)
     history = StackedHistory(diverged_at=[None] * m)
-    epoch_batches = iter(())
+    train_batches = endless_batches(train, batch_size, generator)
 
     def evaluate(k: int, alive: torch.Tensor) -> None:
         accuracy, q = _evaluate(model, test, probe, quantiles)
@@ -141,11 +141,7 @@ def fit_stacked(model: StackedMLP, train: ImageSet, test: ImageSet, *, lrs: Sequ
     model.train()
 
     def step(k: int) -> torch.Tensor:
-        nonlocal epoch_batches
-        pair = next(epoch_batches, None)
-        if pair is None or len(pair[1]) < min(batch_size, len(train)):  # drop an incomplete last batch
-            epoch_batches = batches(train, batch_size, generator)
-            pair = next(epoch_batches)
+        pair = next(train_batches)
         logits = model(pair[0])
         losses = F.cross_entropy(logits.flatten(0, 1), pair[1].repeat(m), reduction="none").view(m, -1).mean(1)
         for i in torch.nonzero(~torch.isfinite(losses)).flatten().tolist():

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lessonlib.data import ImageSet, batches
+from lessonlib.data import ImageSet, endless_batches
 from lessonlib.train import History, evaluate, run_steps
 
 
@@ -36,15 +36,11 @@ def fit_steps(model: nn.Module, train: ImageSet, *, steps: int, optimizer: torch
     train_view = train.subset(torch.arange(min(len(train), 2000))) if train_metrics else None
     generator = torch.Generator().manual_seed(seed)
     history = History()
-    epoch_batches = iter(())
+    train_batches = endless_batches(train, batch_size, generator)
     model.train()
 
     def step(k: int) -> torch.Tensor:
-        nonlocal epoch_batches
-        pair = next(epoch_batches, None)
-        if pair is None or len(pair[1]) < min(batch_size, len(train)):  # drop an incomplete last batch
-            epoch_batches = batches(train, batch_size, generator)
-            pair = next(epoch_batches)
+        pair = next(train_batches)
         loss = loss_fn(model(pair[0]), pair[1])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

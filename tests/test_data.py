@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import lessonlib.data as data
-from lessonlib.data import DataError, batches, load_bundled, load_dataset, per_class
+from lessonlib.data import DataError, ImageSet, batches, endless_batches, load_bundled, load_dataset, per_class
 
 
 @pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
@@ -64,3 +64,13 @@ def test_per_class_and_batches():
     assert torch.bincount(few.labels, minlength=10).tolist() == [5] * 10
     seen = torch.cat([y for _, y in batches(few, 16, torch.Generator().manual_seed(0))])
     assert sorted(seen.tolist()) == sorted(few.labels.tolist())
+
+
+def test_endless_batches_reshuffle_each_epoch_and_drop_the_incomplete_batch():
+    data = ImageSet(torch.zeros(10, 1, 28, 28), torch.arange(10), tuple("0123456789"))
+    stream = endless_batches(data, 4, torch.Generator().manual_seed(0))
+    first, second, third = (next(stream)[1] for _ in range(3))
+    assert len(first) == len(second) == len(third) == 4
+    assert len(set(first.tolist()) | set(second.tolist())) == 8  # one epoch: 8 distinct, the last 2 dropped
+    epoch = torch.randperm(10, generator=torch.Generator().manual_seed(0))
+    assert first.tolist() == epoch[:4].tolist() and second.tolist() == epoch[4:8].tolist()
