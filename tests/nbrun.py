@@ -11,6 +11,7 @@ from typing import Any
 import nbformat
 import papermill
 
+from lessonlib.claims import CLAIMS_MIMETYPE
 from lessonlib.measure import MIMETYPE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,7 @@ class Executed:
     notebook: nbformat.NotebookNode
     measured: dict[str, Any]
     path: Path
+    claims: dict[str, dict[str, Any]]
 
 
 def measurements(nb: nbformat.NotebookNode) -> dict[str, Any]:
@@ -49,6 +51,25 @@ def measurements(nb: nbformat.NotebookNode) -> dict[str, Any]:
     return found
 
 
+def declared_claims(nb: nbformat.NotebookNode) -> dict[str, dict[str, Any]]:
+    """Every claim the notebook showed with lessonlib.claims.show_claims, by key (the last table wins)."""
+    found = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get(CLAIMS_MIMETYPE)
+            if data is not None:
+                data = json.loads(data) if isinstance(data, str) else data
+                found = {c["key"]: c for c in data["claims"]}
+    return found
+
+
+def assert_claims_hold(executed: Executed, expected: set[str]) -> None:
+    """The notebook declared exactly the expected claims, and each one held in this run."""
+    assert set(executed.claims) == expected, f"declared {sorted(executed.claims)}, expected {sorted(expected)}"
+    failed = {k: (c["statement"], c["measured"], c["verdict"]) for k, c in executed.claims.items() if c["holds"] is not True}
+    assert not failed, f"claims that did not hold in {executed.path.name}: {failed}"
+
+
 @functools.cache
 def _execute(name: str, frozen_params: tuple) -> Executed:
     params = dict(frozen_params)
@@ -57,7 +78,7 @@ def _execute(name: str, frozen_params: tuple) -> Executed:
     out = RUNS / f"{name}__{tag}.ipynb"
     nb = papermill.execute_notebook(str(notebook_path(name)), str(out), parameters=params, kernel_name="python3",
                                     cwd=str(NOTEBOOKS), progress_bar=False)
-    return Executed(nb, measurements(nb), out)
+    return Executed(nb, measurements(nb), out, declared_claims(nb))
 
 
 def execute(name: str, **params: Any) -> Executed:
