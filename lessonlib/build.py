@@ -34,13 +34,14 @@ import papermill
 from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
 
-from lessonlib.buildpage import first_figure, index_html, promise_of, render_html, title_of
+from lessonlib.buildpage import claims_page, first_figure, index_html, promise_of, render_html, title_of
+from lessonlib.claims import CLAIMS_MIMETYPE
 from lessonlib.measure import MIMETYPE
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = ("quick", "full", "auto")
 PATTERN = "[0-9][0-9]_*.ipynb"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 CELL_TIMEOUT = 1800  # seconds one cell may run before the notebook counts as failed
 KERNEL_START_TIMEOUT = 180  # generous: a loaded machine starts kernels slowly
 # The kernels' own log (e.g. one 'running over TCP without encryption' warning each) shows errors only.
@@ -75,6 +76,7 @@ class Result:
     key: str | None = None
     seconds: float | None = None
     measured: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     finished: str | None = None
     promise: str = ""
@@ -116,6 +118,17 @@ def measurements(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
             data = output.get("data", {}).get(MIMETYPE)
             if data is not None:
                 found.append(dict(json.loads(data) if isinstance(data, str) else data))
+    return found
+
+
+def declared_claims(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
+    """The claims a notebook showed with lessonlib.claims.show_claims (its last table), in order."""
+    found: list[dict[str, Any]] = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get(CLAIMS_MIMETYPE)
+            if data is not None:
+                found = list((json.loads(data) if isinstance(data, str) else data)["claims"])
     return found
 
 
@@ -289,6 +302,7 @@ def _keep_outputs(output: Path, out: Path, result: Result) -> None:
     """Move the executed notebook into place, read its measurements, write its page and thumbnail."""
     nb = nbformat.read(output, as_version=4)
     result.measured = measurements(nb)
+    result.claims = declared_claims(nb)
     os.replace(output, executed_path(out, result.name))
     write_atomic(page_path(out, result.name), render_html(nb, result.title, result.error))
     figure = first_figure(nb)
@@ -400,6 +414,7 @@ def build(notebooks_dir: Path = ROOT / "notebooks", out: Path = ROOT / "build", 
         save_cache(out, results, cache)
         index = index_html(list(results.values()), out, parameters, time.perf_counter() - started)
         write_atomic(out / "html" / "index.html", index)
+        write_atomic(out / "html" / "claims.html", claims_page(list(results.values()), parameters))
 
     for result in run_tasks(longest_first(tasks, cache), jobs or cpu_count(), progress):
         results[result.name] = result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import html
 import math
 import re
@@ -38,6 +39,9 @@ ul{margin:0;padding-left:1.1em} details summary{color:#57606a;cursor:pointer}
 .not-built{background:#eaeef2;color:#57606a}
 pre.error{white-space:pre-wrap;color:#a40e26;background:#fff5f5;padding:.4em .6em;margin:.3em 0 0;border-radius:4px}
 .none{color:#8c959f}
+.claims-hold{background:#dafbe1;color:#116329} .claims-fail{background:#ffebe9;color:#a40e26}
+table.claims tr.does-not-hold td:last-child{color:#a40e26;font-weight:600}
+table.claims tr.holds td:last-child{color:#116329} table.claims tr.not-tested-by-this-run td:last-child{color:#57606a}
 """
 
 
@@ -116,6 +120,44 @@ def _measured_list(result: Result) -> str:
     return cell
 
 
+def _claims_count(result: Result) -> str:
+    """'n of m claims hold' for the index, linked to the notebook's section of claims.html."""
+    tested = [c for c in result.claims if c.get("holds") is not None]
+    if not result.claims:
+        return '<span class="none">—</span>'
+    held = sum(c.get("holds") is True for c in tested)
+    state = "claims-hold" if held == len(tested) else "claims-fail"
+    untested = f"<br><small>{len(result.claims) - len(tested)} not tested by this run</small>" if len(tested) < len(result.claims) else ""
+    return (f'<a href="claims.html#{html.escape(result.name)}"><span class="status {state}">{held} of {len(tested)} hold'
+            f'</span></a>{untested}')
+
+
+def claims_page(results: Sequence[Result], parameters: dict[str, Any]) -> str:
+    """Every notebook's declared claims, each with the paper's figure, this run's figure and whether it held."""
+    from lessonlib.claims import Claim, claims_html
+
+    names = [f.name for f in dataclasses.fields(Claim)]
+    sections = []
+    for result in results:
+        if result.claims:
+            claims = [Claim(**{k: c.get(k, "") for k in names}) for c in result.claims]
+            sections.append(f'<h2 id="{html.escape(result.name)}"><a href="{html.escape(result.name)}.html">'
+                            f'{html.escape(result.title)}</a></h2>{claims_html(claims)}')
+    held = sum(c.get("holds") is True for r in results for c in r.claims)
+    tested = sum(c.get("holds") is not None for r in results for c in r.claims)
+    params = ", ".join(f"{k} = {v!r}" for k, v in parameters.items())
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(LECTURE)}: every claim and whether it held</title><style>{CSS}</style></head>
+<body><nav><a href="index.html">&larr; Lesson map</a></nav>
+<h1>Every claim of the lecture, checked by this build</h1>
+<p class="meta">Run with {html.escape(params)}: {held} of {tested} claims tested by this run hold.
+Each notebook declares its claims beside its measurements; nothing here is typed by hand.</p>
+{''.join(sections) or '<p class="none">No claims recorded.</p>'}
+</body></html>
+"""
+
+
 def _row(result: Result, out: Path) -> str:
     """One table row of the index: number, thumbnail, title and promise, status, time, measurements."""
     number = result.name.partition("_")[0]
@@ -132,7 +174,15 @@ def _row(result: Result, out: Path) -> str:
     seconds = f"{result.seconds:.1f} s" if result.seconds is not None and math.isfinite(result.seconds) else "—"
     status = f'<span class="status {result.status.replace(" ", "-")}">{result.status}</span>'
     return (f'<tr><td class="num">{number}</td><td>{figure}</td><td>{title}{promise}</td>'
-            f'<td class="state">{status}</td><td class="time">{seconds}</td><td>{_measured_list(result)}</td></tr>')
+            f'<td class="state">{status}</td><td class="time">{seconds}</td><td class="state">{_claims_count(result)}</td>'
+            f'<td>{_measured_list(result)}</td></tr>')
+
+
+def _claims_summary(results: Sequence[Result]) -> str:
+    """One sentence: how many of the lecture's declared claims held in this build, linked to the list."""
+    held = sum(c.get("holds") is True for r in results for c in r.claims)
+    tested = sum(c.get("holds") is not None for r in results for c in r.claims)
+    return f'<a href="claims.html">{held} of {tested} declared claims hold in this run</a>.' if tested else ""
 
 
 def index_html(results: Sequence[Result], out: Path, parameters: dict[str, Any], seconds: float) -> str:
@@ -150,9 +200,10 @@ def index_html(results: Sequence[Result], out: Path, parameters: dict[str, Any],
 <body>
 <h1>{html.escape(LECTURE)}: the lecture at a glance</h1>
 <p class="meta">Built {built} in {seconds:.0f} s with {html.escape(params)}. {summary or "No notebooks"}.
-Each page is self-contained (figures embedded); the sliders live in JupyterLab or Colab.</p>
+Each page is self-contained (figures embedded); the sliders live in JupyterLab or Colab.
+{_claims_summary(results)}</p>
 <table>
-<thead><tr><th>#</th><th></th><th>Notebook</th><th>Status</th><th>Time</th><th>What we measured</th></tr></thead>
+<thead><tr><th>#</th><th></th><th>Notebook</th><th>Status</th><th>Time</th><th><a href="claims.html">Claims</a></th><th>What we measured</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>

@@ -45,8 +45,9 @@ run = start(scale, seed, due_first=one_of(due_first, (True, False)))
 # ## Spaced repetition
 #
 # Two findings from memory research make review efficient. Recalling an answer (testing yourself) fixes it
-# better than re-reading it, and reviews spread out over time beat the same number of reviews crammed together;
-# the best gap grows with how long you want to remember (Cepeda et al. 2006, *Psychological Bulletin* 132(3),
+# better than re-reading it (the testing effect: Roediger & Karpicke 2006, *Psychological Science* 17(3)).
+# Reviews spread out over time beat the same number of reviews crammed together, and the best gap grows with
+# how long you want to remember (the spacing effect: Cepeda et al. 2006, *Psychological Bulletin* 132(3),
 # a meta-analysis of 317 experiments). A spaced-repetition schedule turns this into a rule: a card you knew well
 # comes back after a long gap, a card you did not know comes back soon.
 #

@@ -34,7 +34,12 @@ record("tag", tag, "the tag was {}")
 record("threads", os.environ.get("OMP_NUM_THREADS"), "kernel threads: {}")
 record("folder", Path.cwd().name, "ran in {}")
 for k in range(7):
-    record(f"extra{k}", k, "extra number {}")"""
+    record(f"extra{k}", k, "extra number {}")
+from lessonlib.claims import claim, show_claims
+claim("seed_is_small", "The seed is below 5", holds=seed < 5, measured=f"seed {seed}", source="Test 2026", paper="5")
+claim("digits_only", "Only for digits", holds=True, measured="—", source="Test", applies=tag == "digits",
+      condition="tag 'digits' only")
+show_claims()"""
 
 FAIL = """\
 from lessonlib.measure import record
@@ -116,6 +121,16 @@ def test_index_lists_notebooks_with_pages_measurements_times_and_status(built: t
     assert len(re.findall(r'class="status ok"', index)) == 2
     assert len(re.findall(r'<td class="time">\d+\.\d s</td>', index)) == 4
     assert "scratch" not in index
+
+
+def test_index_counts_the_claims_that_held_and_claims_page_lists_them(built: tuple[Path, int]) -> None:
+    out, _ = built
+    index = (out / "html" / "index.html").read_text()
+    assert 'href="claims.html#02_beta"' in index and "1 of 1 hold" in index and "1 not tested by this run" in index
+    assert "1 of 1 declared claims hold in this run" in index
+    page = (out / "html" / "claims.html").read_text()
+    assert 'id="02_beta"' in page and "The seed is below 5" in page and "seed 1" in page
+    assert "not tested by this run (tag &#x27;digits&#x27; only)" in page and "01_alpha" not in page
 
 
 def test_a_failing_notebook_does_not_stop_the_others(built: tuple[Path, int], tmp_path: Path) -> None:
