@@ -7,27 +7,38 @@ Outputs, under --out (default build/): notebooks/NN_name.ipynb (executed), html/
 self-contained page each, figures embedded), html/figures/NN_name.png (each notebook's first figure),
 html/index.html (the lesson's map: each notebook's page, measured results, run time and status) and
 cache.json (what was built from which source and parameters; unchanged notebooks are not re-run).
+
+Workers execute into a staging folder (--out/.staging, with the kernels' connection files); only the main process
+moves a notebook's files into place, then records it in cache.json. The executed notebook and its page carry the
+cache key they were built with, and a notebook counts as cached only when its files on disk carry the key asked for.
+SIGTERM or SIGINT (Ctrl-C) stops the workers and their kernels within seconds and removes the staging folder; a
+second build into the same --out while one runs is refused.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import dataclasses
 import hashlib
 import json
 import math
 import multiprocessing
 import os
+import shutil
+import signal
 import sys
+import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import nbformat
 import papermill
@@ -38,6 +49,11 @@ from lessonlib.buildpage import claims_page, first_figure, index_html, promise_o
 from lessonlib.claims import CLAIMS_MIMETYPE
 from lessonlib.measure import MIMETYPE
 
+try:  # POSIX file locks: one build at a time per output folder (none on Windows)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = ("quick", "full", "auto")
 PATTERN = "[0-9][0-9]_*.ipynb"
@@ -47,11 +63,28 @@ KERNEL_START_TIMEOUT = 180  # generous: a loaded machine starts kernels slowly
 # The kernels' own log (e.g. one 'running over TCP without encryption' warning each) shows errors only.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 
+STAGING = ".staging"  # under --out: what the workers write, before the main process moves it into place
+LOCK = ".build.lock"  # under --out while a build runs
+KEY_META = "lessonlib-cache-key"  # the cache key, in the page's <head> and the executed notebook's metadata
+STOP_GRACE = 5.0  # seconds the workers get, once stopped, to shut their kernels down before they are killed
+
 OK, FAILED, CACHED, NOT_BUILT = "ok", "failed", "cached", "not built"
 
 
 class UsageError(ValueError):
     """A bad command-line request: an unknown notebook name or a malformed parameter."""
+
+
+class BusyError(RuntimeError):
+    """Another build is writing into the same output folder."""
+
+
+class Stopped(KeyboardInterrupt):
+    """The build was stopped by a signal (SIGINT: Ctrl-C; SIGTERM: CI cancel, `timeout`, `docker stop`)."""
+
+    def __init__(self, signum: int = signal.SIGINT):
+        super().__init__(signum)
+        self.signum = signum
 
 
 @dataclass(frozen=True)
@@ -64,6 +97,7 @@ class Task:
     key: str
     progress: bool = True
     timeout: int | None = CELL_TIMEOUT
+    stage: Path | None = None  # where the worker writes; out/.staging when None
 
 
 @dataclass
@@ -160,6 +194,37 @@ def parse_parameters(pairs: Sequence[Sequence[str]], assignments: Sequence[str])
     return parameters
 
 
+def declared_parameters(source: Path) -> list[str] | None:
+    """The names a notebook's `parameters` cell assigns, read without a kernel; None when it cannot be read."""
+    try:
+        nb = nbformat.read(source, as_version=4)
+        cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+        tree = ast.parse(cell.source) if cell is not None else None
+    except Exception:  # not a notebook, or a broken parameters cell: executing it will say what is wrong
+        return None
+    if tree is None:
+        return None
+    return [target.id for node in tree.body if isinstance(node, ast.Assign)
+            for target in node.targets if isinstance(target, ast.Name)]
+
+
+def check_parameters(parameters: dict[str, Any], declared: dict[str, list[str] | None]) -> None:
+    """Raise UsageError for a parameter that none of the chosen notebooks has (the build's `scale` excepted)."""
+    known = [name for names in declared.values() if names is not None for name in names]
+    if not known:
+        return
+    unknown = [name for name in parameters if name != "scale" and name not in known]
+    if unknown:
+        listed = ", ".join(dict.fromkeys(known))
+        raise UsageError(f"no chosen notebook has a parameter {unknown[0]!r} (a misspelling?); "
+                         f"their parameters are: {listed}")
+
+
+def own_parameters(parameters: dict[str, Any], declared: list[str] | None) -> dict[str, Any]:
+    """The parameters a notebook declares (all of them where its parameters cell cannot be read)."""
+    return {name: value for name, value in parameters.items() if declared is None or name in declared}
+
+
 def run_parameters(scale: str, parameters: dict[str, Any] | None) -> dict[str, Any]:
     """The parameters every notebook gets: the scale ('auto' resolved here) first, then the others."""
     parameters = dict(parameters or {})
@@ -204,6 +269,84 @@ def figure_path(out: Path, name: str) -> Path:
     return out / "html" / "figures" / f"{name}.png"
 
 
+def staged_dir(task: Task) -> Path:
+    """The folder a worker writes one notebook's files into: notebook.ipynb, page.html, figure.png."""
+    return (task.stage or task.out / STAGING) / task.source.stem
+
+
+def page_key(key: str | None) -> str:
+    """The <meta> line that marks a page with the cache key it was built with."""
+    return f'<meta name="{KEY_META}" content="{key}">'
+
+
+def matches(out: Path, name: str, key: str) -> bool:
+    """True when the executed notebook, its page and its thumbnail on disk were all built with this cache key."""
+    try:
+        nb = nbformat.read(executed_path(out, name), as_version=4)
+        page = page_path(out, name).read_text(encoding="utf-8")
+        figure, thumbnail = first_figure(nb), figure_path(out, name)
+        same_figure = not thumbnail.exists() if figure is None else thumbnail.read_bytes() == figure
+    except Exception:  # missing, half-written by hand, not a notebook
+        return False
+    return nb.metadata.get("lessonlib", {}).get("cache_key") == key and page_key(key) in page and same_figure
+
+
+def publish_outputs(stage: Path, out: Path, name: str) -> None:
+    """Move a notebook's staged files into place (the main process only), then drop its staging folder.
+
+    Without a staged notebook (the kernel died before anything was written), an earlier run's files are removed:
+    they would contradict 'failed'.
+    """
+    moves = {stage / "notebook.ipynb": executed_path(out, name), stage / "page.html": page_path(out, name),
+             stage / "figure.png": figure_path(out, name)}
+    kept = (stage / "notebook.ipynb").exists()
+    for staged, target in moves.items():
+        if kept and staged.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, target)
+        else:
+            target.unlink(missing_ok=True)
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def exclusive(out: Path) -> Iterator[None]:
+    """Hold the output folder's build lock for the build; a second build into it raises BusyError at once."""
+    out.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    path = out / LOCK
+    handle = _lock_file(path, out)
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        path.unlink(missing_ok=True)  # still holding the lock: a build waiting on this file will retry
+        handle.close()
+
+
+def _lock_file(path: Path, out: Path) -> IO[str]:
+    """The lock file, opened and locked (retrying when its last holder removed it as it was opened)."""
+    while True:
+        handle = open(path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "?"
+            handle.close()
+            raise BusyError(f"another build (pid {owner}) is writing into {out}: wait for it to finish, "
+                            "or build into another folder with --out") from None
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+                return handle
+        handle.close()
+
+
 def load_cache(out: Path) -> dict[str, Result]:
     """The last result of each notebook built into `out` (empty when there is no readable cache)."""
     try:
@@ -232,6 +375,7 @@ def save_cache(out: Path, results: dict[str, Result], cache: dict[str, Result]) 
 # --- executing one notebook (in a worker process) --------------------------------------------------
 
 _SLOT = 0  # this worker's line for its progress bar (0 is the overall bar)
+_STOP: Any = None  # set by the main process when the build is stopped: start no further notebook
 
 
 def thread_share(cores: int, workers: int, given: str | None) -> int:
@@ -242,9 +386,16 @@ def thread_share(cores: int, workers: int, given: str | None) -> int:
     return share
 
 
-def _init_worker(lock: Any, counter: Any, threads: int) -> None:
-    """Share tqdm's lock, take a progress-bar line, and keep the kernels this worker starts to `threads`."""
-    global _SLOT
+def _init_worker(lock: Any, counter: Any, threads: int, stop: Any, runtime: str) -> None:
+    """Share tqdm's lock and the stop flag, take a progress-bar line, keep kernels to `threads`, ignore Ctrl-C.
+
+    Ctrl-C reaches the main process, which stops the workers itself. Kernel connection files (temporary files of
+    jupyter_client) and the kernels' own temporary files go to `runtime`, which the build removes.
+    """
+    global _SLOT, _STOP
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _STOP = stop
+    os.environ["TMPDIR"] = os.environ["JUPYTER_RUNTIME_DIR"] = tempfile.tempdir = runtime
     tqdm.set_lock(lock)
     with counter.get_lock():
         counter.value += 1
@@ -273,13 +424,17 @@ def run_papermill(task: Task, output: Path) -> None:
 
 
 def execute(task: Task) -> Result:
-    """Execute one notebook, keep the executed copy and its HTML page (also when it fails), say how it went."""
+    """Execute one notebook into its staging folder (the executed copy and its page, also when it fails)."""
     name = task.source.stem
     title, promise = describe(task.source)
     result = Result(name, title, OK, key=task.key, promise=promise)
-    target = executed_path(task.out, name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    output = target.with_name(f".{name}.{os.getpid()}.running.ipynb")
+    if _STOP is not None and _STOP.is_set():  # the build was stopped while this task waited
+        result.status = NOT_BUILT
+        return result
+    stage = staged_dir(task)
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    output = stage / "running.ipynb"
     try:
         start = time.perf_counter()
         try:
@@ -288,28 +443,33 @@ def execute(task: Task) -> Result:
             result.status, result.error = FAILED, describe_error(error)
         result.seconds = round(time.perf_counter() - start, 2)
         result.finished = datetime.now().isoformat(timespec="seconds")
-        _keep_outputs(output, task.out, result)
+        _keep_outputs(output, stage, result)
     except Exception as error:  # e.g. the kernel died before papermill wrote anything
         result.status, result.error = FAILED, result.error or describe_error(error)
-        for stale in (target, page_path(task.out, name), figure_path(task.out, name)):
-            stale.unlink(missing_ok=True)  # an earlier run's files would contradict 'failed'
+        (stage / "notebook.ipynb").unlink(missing_ok=True)
     finally:
         output.unlink(missing_ok=True)
+    if _STOP is not None:  # in a worker
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the notebook client restored the default handler
+        if _STOP.is_set():  # stopped mid-notebook: the client has shut the kernel down; nothing is published
+            shutil.rmtree(stage, ignore_errors=True)
+            os._exit(0)
     return result
 
 
-def _keep_outputs(output: Path, out: Path, result: Result) -> None:
-    """Move the executed notebook into place, read its measurements, write its page and thumbnail."""
+def _keep_outputs(output: Path, stage: Path, result: Result) -> None:
+    """Mark the executed notebook with its cache key, read its measurements, stage it with its page and thumbnail."""
     nb = nbformat.read(output, as_version=4)
     result.measured = measurements(nb)
     result.claims = declared_claims(nb)
-    os.replace(output, executed_path(out, result.name))
-    write_atomic(page_path(out, result.name), render_html(nb, result.title, result.error))
+    nb.metadata["lessonlib"] = {"cache_key": result.key}
     figure = first_figure(nb)
-    if figure is None:
-        figure_path(out, result.name).unlink(missing_ok=True)
-    else:
-        write_atomic(figure_path(out, result.name), figure)
+    if figure is not None:
+        write_atomic(stage / "figure.png", figure)
+    page = render_html(nb, result.title, result.error)
+    write_atomic(stage / "page.html", page.replace("<head>", "<head>\n" + page_key(result.key), 1)
+                 if "<head>" in page else page_key(result.key) + "\n" + page)
+    write_atomic(stage / "notebook.ipynb", nbformat.writes(nb))
 
 
 # --- running many ----------------------------------------------------------------------------------
@@ -328,35 +488,107 @@ def status_line(result: Result) -> str:
     return f"{result.status:>6}  {result.name}  {seconds}" + (f"  {result.error}" if result.error else "")
 
 
-def run_tasks(tasks: Sequence[Task], jobs: int, progress: bool) -> Iterator[Result]:
-    """Execute the tasks on `jobs` worker processes, yielding each result as it finishes."""
+def run_tasks(tasks: Sequence[Task], jobs: int, progress: bool, runtime: Path | None = None) -> Iterator[Result]:
+    """Execute the tasks on `jobs` worker processes, yielding each result as it finishes.
+
+    Kernel connection files go to `runtime` (a temporary folder when None). When the caller stops (Ctrl-C,
+    SIGTERM, or closing this generator), no further notebook starts and the workers and their kernels are stopped.
+    """
     if not tasks:
         return
     workers = max(1, min(jobs, len(tasks)))
     threads = thread_share(cpu_count(), workers, os.environ.get("OMP_NUM_THREADS"))
     print(f"building {len(tasks)} notebook(s) on {workers} worker(s), {threads} thread(s) each", file=sys.stderr)
     context = multiprocessing.get_context()
-    lock, counter = context.RLock(), context.Value("i", 0)
+    lock, counter, stop = context.RLock(), context.Value("i", 0), context.Event()
     tqdm.set_lock(lock)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                             initargs=(lock, counter, threads)) as pool:
+    with contextlib.ExitStack() as stack:
+        if runtime is None:
+            runtime = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lessonlib-runtime-")))
+        runtime.mkdir(parents=True, exist_ok=True)
+        received = stack.enter_context(noted_signals())
+        pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                                       initargs=(lock, counter, threads, stop, str(runtime))))
         futures = {pool.submit(execute, task): task for task in tasks}
         try:
-            yield from _collect(futures, progress)
-        except BaseException:  # Ctrl-C, or the caller stopped: start no further notebook
+            yield from _collect(futures, progress, received)
+        except BaseException:  # Ctrl-C, SIGTERM, or the caller stopped: start no further notebook, stop the rest
+            stop.set()
+            workers_now = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
             pool.shutdown(wait=False, cancel_futures=True)
+            stop_workers(workers_now)
+            kill_kernels(runtime)
             raise
 
 
-def _collect(futures: dict[Any, Task], progress: bool) -> Iterator[Result]:
-    """Each finished notebook's result, with the overall progress bar and one line per notebook."""
+@contextlib.contextmanager
+def noted_signals() -> Iterator[list[int]]:
+    """While workers run, SIGINT and SIGTERM are only noted (the list), and the waiting loop stops the build.
+
+    An exception raised straight from a signal handler could leave a lock of concurrent.futures half-taken and
+    hang the shutdown. Signals that are ignored (nohup) stay ignored; outside the main thread nothing changes.
+    """
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    for signum, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(signum, lambda number, _frame: received.append(number))
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def stop_workers(processes: Sequence[Any], grace: float = STOP_GRACE) -> None:
+    """SIGTERM each worker (its notebook client shuts its kernel down), then kill those still alive after `grace` s."""
+    for process in processes:
+        if process.is_alive():
+            with contextlib.suppress(OSError):
+                os.kill(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def kill_kernels(runtime: Path) -> None:
+    """Kill any kernel still running on a connection file in `runtime` (found through /proc; elsewhere a kernel
+    exits by itself within a second of its worker)."""
+    proc = Path("/proc")
+    if not proc.is_dir():  # pragma: no cover - not Linux
+        return
+    marker = str(runtime).encode()
+    for entry in proc.iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            with contextlib.suppress(OSError):
+                if marker in (entry / "cmdline").read_bytes():
+                    os.kill(int(entry.name), signal.SIGKILL)
+
+
+def _collect(futures: dict[Any, Task], progress: bool, received: Sequence[int] = ()) -> Iterator[Result]:
+    """Each finished notebook's result, with the overall progress bar and one line per notebook; raises Stopped
+    once a signal has been noted in `received`."""
+    pending = set(futures)
     with tqdm(total=len(futures), desc="lecture", unit="nb", position=0, disable=not progress,
               dynamic_ncols=True) as bar:
-        for future in as_completed(futures):
-            result = _result_of(future, futures[future])
-            bar.write(status_line(result), file=sys.stderr)
-            bar.update(1)
-            yield result
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: futures[f].source.name):
+                if received:
+                    raise Stopped(received[0])
+                result = _result_of(future, futures[future])
+                bar.write(status_line(result), file=sys.stderr)
+                bar.update(1)
+                yield result
+            if received:
+                raise Stopped(received[0])
 
 
 def _result_of(future: Any, task: Task) -> Result:
@@ -371,11 +603,11 @@ def _result_of(future: Any, task: Task) -> Result:
 # --- the build -----------------------------------------------------------------------------------
 
 def previous(source: Path, key: str, cache: dict[str, Result], out: Path) -> Result:
-    """The cached result of a notebook when its source and parameters are unchanged, else 'not built'."""
+    """The cached result of a notebook when its source and parameters are unchanged and its files on disk were
+    built with them, else 'not built'."""
     name = source.stem
     record = cache.get(name)
-    fresh = (record is not None and record.key == key
-             and executed_path(out, name).exists() and page_path(out, name).exists())
+    fresh = record is not None and record.key == key and matches(out, name, key)
     if not fresh:
         title, promise = describe(source)
         return Result(name, title, NOT_BUILT, key=key, promise=promise)
@@ -405,21 +637,35 @@ def build(notebooks_dir: Path = ROOT / "notebooks", out: Path = ROOT / "build", 
     if not paths:
         raise UsageError(f"no notebooks (NN_name.ipynb) in {notebooks_dir}")
     chosen = select(paths, only)
-    cache = load_cache(out)
-    results = {path.stem: previous(path, cache_key(path, parameters), cache, out) for path in paths}
-    tasks = [Task(path, out, parameters, results[path.stem].key, progress, timeout) for path in chosen
-             if force or results[path.stem].status != CACHED]
+    declared = {path.stem: declared_parameters(path) for path in paths}
+    check_parameters(parameters, {path.stem: declared[path.stem] for path in chosen})
+    own = {path.stem: own_parameters(parameters, declared[path.stem]) for path in paths}
+    with exclusive(out):
+        stage = out / STAGING
+        shutil.rmtree(stage, ignore_errors=True)  # what a killed build left: under the lock, no build uses it
+        try:
+            cache = load_cache(out)
+            results = {path.stem: previous(path, cache_key(path, own[path.stem]), cache, out) for path in paths}
+            tasks = [Task(path, out, own[path.stem], results[path.stem].key, progress, timeout, stage / "notebooks")
+                     for path in chosen if force or results[path.stem].status != CACHED]
 
-    def publish() -> None:
-        save_cache(out, results, cache)
-        index = index_html(list(results.values()), out, parameters, time.perf_counter() - started)
-        write_atomic(out / "html" / "index.html", index)
-        write_atomic(out / "html" / "claims.html", claims_page(list(results.values()), parameters))
+            def publish() -> None:
+                save_cache(out, results, cache)
+                index = index_html(list(results.values()), out, parameters, time.perf_counter() - started)
+                write_atomic(out / "html" / "index.html", index)
+                write_atomic(out / "html" / "claims.html", claims_page(list(results.values()), parameters))
 
-    for result in run_tasks(longest_first(tasks, cache), jobs or cpu_count(), progress):
-        results[result.name] = result
-        publish()  # after each notebook, so an interrupted build keeps what it finished
-    publish()
+            finished = run_tasks(longest_first(tasks, cache), jobs or cpu_count(), progress, stage / "runtime")
+            with contextlib.closing(finished):  # an interrupt stops the workers before the staging folder goes
+                for result in finished:
+                    if result.status == NOT_BUILT:
+                        continue
+                    publish_outputs(stage / "notebooks" / result.name, out, result.name)
+                    results[result.name] = result
+                    publish()  # after each notebook, so an interrupted build keeps what it finished
+            publish()
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
     return [results[path.stem] for path in chosen]
 
 
@@ -430,7 +676,8 @@ examples:
   make run                                  every notebook at quick scale (CPU), unchanged ones skipped
   make run ARGS="--only 03 07"              two notebooks (name prefixes)
   make run ARGS="--scale full"              every notebook at full scale (a GPU)
-  make run ARGS="--seed 3 -p gamma 1.0"     parameters passed to every notebook that has them
+  make run ARGS="--seed 3 -p gamma 1.0"     parameters passed to every notebook that has them (one that no
+                                            chosen notebook has stops the build before it starts)
   make run ARGS="--force"                   re-run even the unchanged notebooks
 
 Each notebook runs in its own kernel, in notebooks/; a failing notebook does not stop the others,
@@ -450,7 +697,8 @@ def make_parser() -> argparse.ArgumentParser:
                         help="quick: CPU, seconds per notebook (default); full: a GPU; auto: full where CUDA is")
     parser.add_argument("--seed", type=int, help="the seed every notebook runs with (same as -p seed N)")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                        help="pass a parameter to every notebook (a Python literal, else a string); repeatable")
+                        help="pass a parameter to every notebook that declares it (a Python literal, else a string); "
+                             "one that no chosen notebook declares is an error; repeatable")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="the same as -p NAME VALUE; repeatable")
     parser.add_argument("-j", "--jobs", type=int, default=cpu_count(),
@@ -482,6 +730,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the build from the command line; 0 when every chosen notebook ran, 1 when one failed."""
     parser = make_parser()
     args = parser.parse_args(argv)
+    def stop(signum: int, _frame: Any) -> None:
+        """SIGTERM (CI cancel, `timeout`, `docker stop`) stops the build as Ctrl-C does."""
+        raise Stopped(signum)
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous_handler = signal.signal(signal.SIGTERM, stop) if in_main_thread else None
     try:
         parameters = parse_parameters(args.parameter, args.param)
         if args.seed is not None:
@@ -490,8 +744,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         args.force, False if args.no_progress else None, args.timeout or None)
     except UsageError as error:
         parser.error(str(error))
-    except KeyboardInterrupt:
-        print("interrupted: the index and cache hold the notebooks finished so far", file=sys.stderr)
-        return 130
+    except BusyError as error:
+        print(f"{parser.prog}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as error:
+        print("stopped: the index and cache hold the notebooks finished so far", file=sys.stderr)
+        return 128 + getattr(error, "signum", signal.SIGINT)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous_handler)
     report(results, args.out)
     return 1 if any(r.status == FAILED for r in results) else 0

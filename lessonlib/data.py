@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import math
+import numbers
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ BUNDLED = {
                       FASHION_CLASSES),
 }
 TORCHVISION_NAMES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
+IDX_ITEM_BYTES = {0x08: 1, 0x09: 1, 0x0B: 2, 0x0C: 4, 0x0D: 4, 0x0E: 8}  # the IDX format's element types
 
 
 class DataError(RuntimeError):
@@ -58,6 +61,12 @@ def _check_name(name: str) -> None:
         raise ValueError(f"dataset = {name!r} is not allowed: dataset must be one of {', '.join(map(repr, BUNDLED))}.")
 
 
+def _check_size(name: str, value: int | None) -> None:
+    """Allow None or a positive integer (a negative size would silently swap or shrink the split)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1):
+        raise ValueError(f"{name} = {value!r} is not allowed: {name} must be a positive integer or None.")
+
+
 def load_bundled(name: str) -> tuple[np.ndarray, np.ndarray]:
     """The bundled 10,000 images (uint8, N x 28 x 28) and labels, after checking the SHA-256."""
     _check_name(name)
@@ -78,18 +87,54 @@ def _to_imageset(images: np.ndarray | torch.Tensor, labels: np.ndarray | torch.T
     return ImageSet(images, torch.as_tensor(np.asarray(labels), dtype=torch.long), classes)
 
 
+def idx_problem(path: Path) -> str | None:
+    """Why an uncompressed IDX file (torchvision's MNIST cache) is unusable, e.g. cut short; None when it is whole."""
+    with open(path, "rb") as handle:
+        header = handle.read(16)
+    magic = int.from_bytes(header[:4], "big") if len(header) >= 4 else 0
+    dims, kind = magic % 256, (magic // 256) % 256
+    if not 1 <= dims <= 3 or kind not in IDX_ITEM_BYTES or len(header) < 4 + 4 * dims:
+        return "it is not an IDX file"
+    shape = [int.from_bytes(header[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    expected, size = 4 + 4 * dims + math.prod(shape) * IDX_ITEM_BYTES[kind], path.stat().st_size
+    return None if size == expected else f"it has {size:,} of its {expected:,} bytes"
+
+
+def _raw_files(dataset_class: type, folder: Path) -> list[Path]:
+    """The uncompressed files torchvision keeps of a dataset (it reads these and skips the download when present)."""
+    return [folder / "raw" / Path(url).name.removesuffix(".gz") for url, _ in getattr(dataset_class, "resources", [])]
+
+
+def _repair_cache(dataset_class: type, folder: Path) -> None:
+    """Delete the cached files that are cut short or damaged, so that torchvision extracts or downloads them again."""
+    damaged = [(path, problem) for path in _raw_files(dataset_class, folder) if path.is_file()
+               and (problem := idx_problem(path)) is not None]
+    for path, _ in damaged:
+        path.unlink()
+    if damaged:
+        what = "; ".join(f"{path.name}: {problem}" for path, problem in damaged)
+        print(f"The cached {folder.name} in {folder / 'raw'} was damaged ({what}): deleted, to be downloaded again.")
+
+
 def _load_torchvision(name: str) -> tuple[ImageSet, ImageSet] | None:
     """torchvision's full train and test sets, downloaded once into data/torchvision; None when offline."""
     import torchvision
 
     dataset_class = getattr(torchvision.datasets, TORCHVISION_NAMES[name])
     root = DATA_DIR / "torchvision"
+    folder = root / TORCHVISION_NAMES[name]  # where torchvision keeps it (named after its class)
+    _repair_cache(dataset_class, folder)
     try:
         train = dataset_class(root, train=True, download=True)
         test = dataset_class(root, train=False, download=True)
-    except Exception as error:  # no network, a proxy, a half-downloaded archive…
+    except Exception as error:  # no network, a proxy, a cache damaged in a way the check above cannot see…
         reason = str(error).strip().splitlines()[0][:80] if str(error).strip() else type(error).__name__
-        print(f"Offline: could not download {TORCHVISION_NAMES[name]} ({reason}); using the bundled 10,000 images.")
+        cached = _raw_files(dataset_class, folder)
+        if cached and all(path.is_file() for path in cached):  # nothing needed downloading: the cache is at fault
+            print(f"Could not read the cached {folder.name} ({reason}): delete the folder {folder} to download it "
+                  "again; using the bundled 10,000 images.")
+        else:
+            print(f"Offline: could not download {folder.name} ({reason}); using the bundled 10,000 images.")
         return None
     classes = BUNDLED[name][2]
     return (_to_imageset(train.data.numpy(), train.targets.numpy(), classes),
@@ -104,6 +149,8 @@ def load_dataset(name: str = "mnist", *, n_train: int | None = None, n_test: int
     full: torchvision's 60,000 + 10,000 images when they can be downloaded, else the bundled ones.
     """
     _check_name(name)
+    _check_size("n_train", n_train)
+    _check_size("n_test", n_test)
     rng = np.random.default_rng(seed)
     full = _load_torchvision(name) if scale == "full" else None
     if full is not None:

@@ -24,7 +24,10 @@ A rating is saved on the click: under a lock (flock on progress.json.lock) the f
 rating is appended, and the result is written to a temporary file in the same folder, flushed, fsynced and
 moved over the old file (os.replace). A crash leaves the old file or the new one, never half of one, and two
 notebooks open at once never lose each other's ratings. A file that cannot be parsed is moved aside to
-progress.json.corrupt-<timestamp> with a warning; it is never overwritten.
+progress.json.corrupt-<timestamp> with a warning; it is never overwritten. A symlinked progress file is followed
+(the target is locked and replaced, the link stays), a UTF-8 BOM is accepted, an entry that cannot be used (an
+unknown card, a rating outside 1-5, a string or boolean where a number belongs, a time that cannot be scheduled) is
+kept in the file but ignored with one warning naming it, and temporary files left by a killed writer are removed.
 """
 
 from __future__ import annotations
@@ -149,17 +152,47 @@ def _when(stamp: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+_WARNED: set[str] = set()  # the invalid entries already warned about in this process
+
+
+def _is_int(value: Any) -> bool:
+    """True for a real integer (not a bool, a float or a string of digits)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _problem(entry: Any) -> str | None:
+    """Why a rating entry cannot be used, or None when it can."""
+    if not isinstance(entry, dict):
+        return "it is not an object"
+    card, rating, stamp = entry.get("card"), entry.get("rating"), entry.get("time")
+    if not _is_int(card) or card not in {c.id for c in load_deck()}:
+        return f"card {card!r} is not a card of the deck (1-{len(load_deck())})"
+    if not _is_int(rating) or not 1 <= rating <= 5:
+        return f"rating {rating!r} is not an integer from 1 to 5"
+    if not isinstance(stamp, str):
+        return f"time {stamp!r} is not an ISO 8601 time stamp"
+    try:
+        _when(stamp) + max(INTERVALS.values())
+    except ValueError:
+        return f"time {stamp!r} is not an ISO 8601 time stamp"
+    except OverflowError:
+        return f"time {stamp!r} is too far in the future to schedule"
+    return None
+
+
 def _valid_ratings(progress: dict[str, Any]) -> list[tuple[datetime, int, int]]:
-    """(time, card, rating) of every readable rating, in time order; unreadable entries are ignored."""
-    known = {card.id for card in load_deck()}
+    """(time, card, rating) of every usable rating, in time order; the others are ignored, each with one warning."""
     found = []
     for entry in progress.get("ratings", []):
-        try:
-            card, rating, moment = int(entry["card"]), int(entry["rating"]), _when(entry["time"])
-        except (TypeError, KeyError, ValueError):
+        problem = _problem(entry)
+        if problem is None:
+            found.append((_when(entry["time"]), entry["card"], entry["rating"]))
             continue
-        if card in known and 1 <= rating <= 5:
-            found.append((moment, card, rating))
+        text = json.dumps(entry, sort_keys=True, ensure_ascii=False, default=repr)
+        if text not in _WARNED:
+            _WARNED.add(text)
+            warnings.warn(f"The flashcard progress file has an entry that is ignored ({problem}): {text}",
+                          stacklevel=3)
     return sorted(found, key=lambda item: item[0])
 
 
@@ -221,6 +254,25 @@ def progress_path() -> Path:
     return Path(configured).expanduser() if configured else Path.home() / ".lesson6" / "progress.json"
 
 
+def _real(path: Path | str | None) -> Path:
+    """The progress file to lock, read and replace: symlinks resolved, so a link (e.g. into a synced folder) stays."""
+    return Path(os.path.realpath(Path(path).expanduser() if path is not None else progress_path()))
+
+
+MAX_DEPTH = 64  # a progress file nests 3 levels deep; deeper nesting is damage (and would overflow json's recursion)
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def _empty() -> dict[str, Any]:
     """The progress of a student who has rated nothing yet."""
     return {"version": 1, "ratings": []}
@@ -229,12 +281,17 @@ def _empty() -> dict[str, Any]:
 def _read(path: Path) -> dict[str, Any] | None:
     """The parsed file, None when it does not exist; ValueError when it cannot be parsed."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # some editors save a byte-order mark
     except FileNotFoundError:
         return None
-    data = json.loads(text)
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError("it is nested too deeply") from None
     if not isinstance(data, dict) or not isinstance(data.get("ratings"), list):
         raise ValueError("it holds no list of 'ratings'")
+    if _depth(data) > MAX_DEPTH:
+        raise ValueError("it is nested too deeply")
     return data
 
 
@@ -283,21 +340,46 @@ def _unlock(handle: IO[bytes]) -> None:
         msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
 
 
+def _not_writable(path: Path, error: OSError) -> PermissionError:
+    """The error for a progress folder that cannot be written, saying what to do."""
+    return PermissionError(f"Cannot save flashcard progress: the folder {path.parent} is not writable "
+                           f"({error.strerror or error}). Set the environment variable {ENV_VAR} to a file in a "
+                           f"writable folder: in the notebook, os.environ[{ENV_VAR!r}] = '/tmp/progress.json', "
+                           "or in the shell before starting Jupyter.")
+
+
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on path + '.lock' (a separate file, so os.replace never swaps the lock away)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path.with_name(path.name + ".lock"), "a+b")
+    except PermissionError as error:
+        raise _not_writable(path, error) from error
+    with handle:
         _lock(handle)
         try:
+            _remove_stale_temporaries(path)
             yield
         finally:
             _unlock(handle)
 
 
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete temporary files of writers killed mid-save: under the lock, no live writer has one open."""
+    if fcntl is None and msvcrt is None:  # pragma: no cover - without a lock another writer may be mid-save
+        return
+    for stale in path.parent.glob(f"{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
 def _atomic_write(path: Path, data: dict[str, Any]) -> None:
     """Write JSON to a temporary file beside `path`, flush and fsync it, then os.replace it over `path`."""
-    fd, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    except PermissionError as error:
+        raise _not_writable(path, error) from error
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=1, ensure_ascii=False)
@@ -309,17 +391,18 @@ def _atomic_write(path: Path, data: dict[str, Any]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-        directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+    if hasattr(os, "O_DIRECTORY"):  # make the rename durable (POSIX); the rating is saved even where this fails
+        with contextlib.suppress(OSError):  # e.g. EINVAL on file systems that cannot sync a folder
+            directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
 
 
 def load_progress(path: Path | str | None = None) -> dict[str, Any]:
     """The progress file's contents (empty when there is none); a corrupt file is set aside with a warning."""
-    path = Path(path) if path is not None else progress_path()
+    path = _real(path)
     try:
         data = _read(path)
     except ValueError:
@@ -331,10 +414,10 @@ def load_progress(path: Path | str | None = None) -> dict[str, Any]:
 def record_rating(card_id: int, rating: int, notebook: str | None = None, *, path: Path | str | None = None,
                   now: datetime | None = None) -> dict[str, Any]:
     """Save one rating now: lock, re-read the file, append the rating, write atomically; returns the entry."""
-    if card_id not in {card.id for card in load_deck()}:
+    if not _is_int(card_id) or card_id not in {card.id for card in load_deck()}:
         raise ValueError(f"card_id = {card_id!r} is not a card of the deck (1-{len(load_deck())}).")
     next_box(None, rating)  # validates the rating
-    path = Path(path) if path is not None else progress_path()
+    path = _real(path)
     moment = (now or _now()).astimezone(timezone.utc)
     entry = {"card": card_id, "rating": rating, "time": moment.isoformat(timespec="milliseconds"),
              "notebook": notebook}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import traceback
 from collections.abc import Callable, Sequence
@@ -74,9 +75,12 @@ def toggle(default: bool) -> Control:
 
 
 def _render(experiment: Callable[..., Figure | None], values: dict[str, Any]) -> bytes | None:
+    """The experiment's figure as PNG: the one it returned, else the last one it made (never one already open)."""
+    before = set(plt.get_fignums())
     fig = experiment(**values)
     if fig is None:
-        fig = plt.gcf() if plt.get_fignums() else None
+        made = [number for number in plt.get_fignums() if number not in before]
+        fig = plt.figure(made[-1]) if made else None
     if fig is None:
         return None
     png = figure_png(fig)
@@ -111,21 +115,21 @@ class Panel:
         values = self.values()
         key = tuple(sorted(values.items()))
         settings = ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}" for k, v in values.items())
-        self.status.value = f"<i>running: {settings} …</i>"
+        self.status.value = f"<i>running: {html.escape(settings)} …</i>"
         with self.output:
             self.output.clear_output(wait=True)
             try:
                 if key not in self.cache:
                     self.cache[key] = _render(self.experiment, values)
                 png = self.cache[key]
-                self.status.value = f"<b>{settings}</b>"
+                self.status.value = f"<b>{html.escape(settings)}</b>"
                 if png is not None:
                     display(Image(data=png))
             except Exception as error:  # shown in the panel, never swallowed
                 plt.close("all")
-                self.status.value = (f"<b style='color:#b00'>Error for {settings}: "
-                                     f"{type(error).__name__}: {error}</b>")
-                display(HTML(f"<pre style='color:#b00'>{traceback.format_exc()}</pre>"))
+                self.status.value = (f"<b style='color:#b00'>Error for {html.escape(settings)}: "
+                                     f"{type(error).__name__}: {html.escape(str(error))}</b>")
+                display(HTML(f"<pre style='color:#b00'>{html.escape(traceback.format_exc())}</pre>"))
 
 
 _PANELS: list[Panel] = []

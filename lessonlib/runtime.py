@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import random
 import sys
@@ -16,7 +17,12 @@ SCALES = ("quick", "full", "auto")
 
 
 class ParameterError(ValueError):
-    """A notebook parameter outside its allowed values."""
+    """A notebook parameter outside its allowed values, or one the notebook does not have."""
+
+
+def number(value: float) -> str:
+    """A bound in words: an integer as an integer (2147483647), a float in its shortest form (0.25, 1e-05)."""
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ class Allowed:
         if self.choices is not None:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         kind = "an integer" if self.integer else "a number"
-        return f"{kind} between {self.low:g} and {self.high:g}"
+        return f"{kind} between {number(self.low)} and {number(self.high)}"
 
     def check(self, name: str) -> Any:
         """Return the value if allowed, else raise ParameterError naming the parameter."""
@@ -112,8 +118,33 @@ class Run:
         return torch.Generator().manual_seed(self.seed + offset)
 
 
+def injected_names() -> list[str]:
+    """The names assigned in the cell papermill injected ('# Parameters') in this kernel; none outside papermill."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    history = getattr(shell, "user_ns", {}).get("In", []) if shell is not None else []
+    cells = [cell for cell in history if isinstance(cell, str) and cell.lstrip().startswith("# Parameters")]
+    if not cells:
+        return []
+    try:
+        tree = ast.parse(cells[-1])
+    except SyntaxError:
+        return []
+    return [target.id for node in tree.body if isinstance(node, ast.Assign)
+            for target in node.targets if isinstance(target, ast.Name)]
+
+
+def check_names(given: Sequence[str], declared: Sequence[str]) -> None:
+    """Raise ParameterError naming the first given parameter that is not declared, and listing the declared ones."""
+    unknown = [name for name in given if name not in declared]
+    if unknown:
+        raise ParameterError(f"{unknown[0]} is not a parameter of this notebook (a misspelling?): its parameters "
+                             f"are {', '.join(declared)}.")
+
+
 def start(scale: str = "auto", seed: int = 0, *, quiet: bool = False, **params: Allowed) -> Run:
-    """Validate every parameter, then seed and pick the device; one line says what was chosen."""
+    """Validate every parameter (and that papermill injected no unknown one), then seed and pick the device."""
+    check_names(injected_names(), ["scale", "seed", *params])
     one_of(scale, SCALES).check("scale")
     int_between(seed, 0, 2**31 - 1).check("seed")
     for name, allowed in params.items():

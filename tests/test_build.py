@@ -6,6 +6,10 @@ import json
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -15,6 +19,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from lessonlib import __main__ as cli
 from lessonlib import build, buildpage
 from lessonlib.measure import MIMETYPE
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FIGURE = """\
 %matplotlib inline
@@ -264,3 +270,115 @@ def test_notebooks_not_built_this_time_keep_their_record(tmp_path: Path) -> None
     assert 'class="status not-built"' in index and 'href="01_a.html"' not in index
     (tmp_path / "cache.json").write_text('{"version": 2, "notebooks": {"01_a": {"nonsense": 1}}}')
     assert build.load_cache(tmp_path) == {}  # an unreadable cache means: build everything
+
+
+def test_a_parameter_no_notebook_has_stops_before_any_kernel(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    write_notebook(tmp_path / "01_a.ipynb", "01_a", "")
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(tmp_path, tmp_path / "build", "-p", "sead", "3")
+    assert exit_info.value.code == 2
+    assert "parameter 'sead' (a misspelling?); their parameters are: scale, seed, tag" in capsys.readouterr().err
+    assert not (tmp_path / "build").exists()
+
+
+def test_each_notebook_gets_only_the_parameters_it_declares(tmp_path: Path) -> None:
+    good = write_notebook(tmp_path / "01_a.ipynb", "01_a", "")
+    (tmp_path / "02_broken.ipynb").write_text("{ half-merged")
+    assert build.declared_parameters(good) == ["scale", "seed", "tag"]
+    assert build.declared_parameters(tmp_path / "02_broken.ipynb") is None
+    given = {"scale": "quick", "seed": 2, "gamma": 1.0}
+    assert build.own_parameters(given, ["scale", "seed", "tag"]) == {"scale": "quick", "seed": 2}
+    assert build.own_parameters(given, None) == given  # unreadable: papermill will say what is wrong
+    build.check_parameters(given, {"01_a": ["scale", "seed"], "07_focal": ["scale", "seed", "gamma"]})
+    with pytest.raises(build.UsageError, match="'gamma'"):
+        build.check_parameters(given, {"01_a": ["scale", "seed"], "02_broken": None})
+
+
+def test_files_from_another_run_are_never_served_as_cached(built: tuple[Path, int], tmp_path: Path) -> None:
+    """A page, notebook or thumbnail that was not built with the cache key asked for (an orphaned worker, a second
+    build) means: build again."""
+    out, _ = built
+    copy = shutil.copytree(out, tmp_path / "build")
+    cache = build.load_cache(copy)
+
+    def status(name: str) -> str:
+        return build.previous(out.parent / "notebooks" / f"{name}.ipynb", cache[name].key, cache, copy).status
+
+    assert status("01_alpha") == status("02_beta") == "cached"
+    page = copy / "html" / "02_beta.html"
+    assert build.page_key(cache["02_beta"].key) in page.read_text()
+    page.write_text(page.read_text().replace(cache["02_beta"].key, "0" * 64))  # another run's page
+    assert status("02_beta") == "not built"
+    thumbnail = copy / "html" / "figures" / "01_alpha.png"
+    original = thumbnail.read_bytes()
+    thumbnail.write_bytes(original + b"another run")
+    assert status("01_alpha") == "not built"
+    thumbnail.write_bytes(original)
+    executed = copy / "notebooks" / "01_alpha.ipynb"
+    nb = nbformat.read(executed, as_version=4)
+    assert nb.metadata["lessonlib"]["cache_key"] == cache["01_alpha"].key
+    nb.metadata["lessonlib"]["cache_key"] = "0" * 64
+    nbformat.write(nb, executed)
+    assert status("01_alpha") == "not built"
+
+
+def test_a_second_build_into_the_same_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    write_notebook(tmp_path / "01_a.ipynb", "01_a", "")
+    out = tmp_path / "build"
+    with build.exclusive(out):
+        assert run_cli(tmp_path, out) == 2
+        assert f"another build (pid {os.getpid()}) is writing into {out}" in capsys.readouterr().err
+    assert list(out.iterdir()) == []  # the lock file goes with the build
+    with build.exclusive(out):  # and the next build gets it
+        pass
+
+
+SLOW = """\
+import os, time
+from pathlib import Path
+from ipykernel import get_connection_file
+Path(os.environ["LESSON_TEST_MARKERS"], f"{os.getpid()}-{os.getppid()}").write_text(get_connection_file())
+time.sleep(300)"""
+
+
+def alive(pid: int) -> bool:
+    """True while a process runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find the processes")
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_build_leaves_no_process_and_no_file(tmp_path: Path, stop: int) -> None:
+    notebooks, out, markers = tmp_path / "notebooks", tmp_path / "build", tmp_path / "markers"
+    markers.mkdir()
+    for name in ("01_slow", "02_slow"):
+        write_notebook(notebooks / f"{name}.ipynb", name, SLOW)
+    env = {**os.environ, "LESSON_TEST_MARKERS": str(markers), "PYTHONPATH": str(ROOT)}
+    log = tmp_path / "stderr.txt"
+    with open(log, "w") as stderr:
+        running = subprocess.Popen([sys.executable, "-m", "lessonlib", "build", "--notebooks-dir", str(notebooks),
+                                    "--out", str(out), "--jobs", "2", "--no-progress"], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=stderr,  # Ctrl-C as in a terminal, even
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # under nohup
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(markers.iterdir())) < 2 and running.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pids = [int(pid) for marker in markers.iterdir() for pid in marker.name.split("-")]
+        assert len(pids) == 4, "both kernels should be running"
+        connection_files = [Path(marker.read_text()) for marker in markers.iterdir()]
+        assert all(path.is_file() for path in connection_files)
+        started = time.monotonic()
+        running.send_signal(stop)  # to the main process alone
+        assert running.wait(timeout=60) == 128 + stop
+        assert time.monotonic() - started < 15
+    finally:
+        if running.poll() is None:
+            running.kill()
+    assert [pid for pid in pids if alive(pid)] == []  # no worker, no kernel left running
+    assert "stopped" in log.read_text()
+    assert sorted(p.name for p in out.rglob("*")) == []  # nothing half-built, nothing staged, no lock
+    assert [path for path in connection_files if path.exists()] == []  # no kernel connection file left behind

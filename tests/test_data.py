@@ -74,3 +74,80 @@ def test_endless_batches_reshuffle_each_epoch_and_drop_the_incomplete_batch():
     assert len(set(first.tolist()) | set(second.tolist())) == 8  # one epoch: 8 distinct, the last 2 dropped
     epoch = torch.randperm(10, generator=torch.Generator().manual_seed(0))
     assert first.tolist() == epoch[:4].tolist() and second.tolist() == epoch[4:8].tolist()
+
+
+def idx_bytes(kind_dims, shape, payload):
+    """An IDX file (MNIST's format): magic, sizes, then the bytes."""
+    header = (0x0800 + kind_dims).to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in shape)
+    return header + payload
+
+
+def fake_mnist_cache(folder, n_train, n_test, truncate=None):
+    """torchvision's MNIST cache in miniature: the .gz archives and their uncompressed copies, one maybe cut short."""
+    import gzip
+
+    raw = folder / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        files = {f"{prefix}-images-idx3-ubyte": idx_bytes(3, (n, 28, 28), rng.integers(0, 256, n * 784, np.uint8).tobytes()),
+                 f"{prefix}-labels-idx1-ubyte": idx_bytes(1, (n,), (np.arange(n) % 10).astype(np.uint8).tobytes())}
+        for file_name, content in files.items():
+            (raw / f"{file_name}.gz").write_bytes(gzip.compress(content))
+            (raw / file_name).write_bytes(content[: len(content) // 2] if file_name == truncate else content)
+    return raw
+
+
+@pytest.fixture
+def offline_mnist(monkeypatch, tmp_path):
+    """DATA_DIR in tmp_path (with the bundled MNIST); torchvision's MNIST without checksums, its mirror refusing."""
+    import torchvision
+
+    shutil.copy(data.DATA_DIR / "mnist-10k.npz", tmp_path)
+    monkeypatch.setattr(data, "DATA_DIR", tmp_path)
+    mnist = torchvision.datasets.MNIST
+    monkeypatch.setattr(mnist, "resources", [(url, None) for url, _ in mnist.resources])
+    monkeypatch.setattr(mnist, "mirrors", ["http://127.0.0.1:9/"])
+    return tmp_path / "torchvision"
+
+
+def test_a_truncated_torchvision_cache_is_repaired(offline_mnist, capsys):
+    raw = fake_mnist_cache(offline_mnist, 30, 12, truncate="train-images-idx3-ubyte")
+    train, test = load_dataset("mnist", n_test=5, scale="full")
+    out = capsys.readouterr().out
+    assert len(train) == 30 and len(test) == 5  # the full (here: miniature) set, not the bundled 10,000
+    assert "train-images-idx3-ubyte: it has 11,768 of its 23,536 bytes" in out and "Offline" not in out
+    assert data.idx_problem(raw / "train-images-idx3-ubyte") is None
+
+
+def test_a_damaged_cache_that_cannot_be_repaired_says_what_happened(offline_mnist, capsys):
+    raw = fake_mnist_cache(offline_mnist, 30, 12, truncate="t10k-labels-idx1-ubyte")
+    (raw / "t10k-labels-idx1-ubyte.gz").unlink()  # nothing to extract again, and no network
+    train, _ = load_dataset("mnist", n_train=100, n_test=50, scale="full")
+    out = capsys.readouterr().out.splitlines()
+    assert len(train) == 100 and len(out) == 2
+    assert "t10k-labels-idx1-ubyte" in out[0] and "damaged" in out[0]
+    assert out[1].startswith("Offline: could not download MNIST") and "bundled" in out[1]
+
+
+def test_an_unreadable_cache_names_the_folder_to_delete(offline_mnist, capsys, monkeypatch):
+    import torchvision
+
+    fake_mnist_cache(offline_mnist, 30, 12)
+
+    def unreadable(*args, **kwargs):
+        raise AssertionError
+
+    monkeypatch.setattr(torchvision.datasets.MNIST, "_load_data", unreadable)
+    load_dataset("mnist", n_train=100, n_test=50, scale="full")
+    out = capsys.readouterr().out
+    assert f"delete the folder {offline_mnist / 'MNIST'}" in out and "Offline" not in out
+
+
+@pytest.mark.parametrize("sizes", [{"n_test": -5}, {"n_train": -1}, {"n_test": 0}, {"n_train": 2.5}, {"n_test": True}])
+def test_split_sizes_are_validated(sizes):
+    name = next(iter(sizes))
+    with pytest.raises(ValueError, match=f"{name} = .* must be a positive integer or None"):
+        load_dataset("mnist", **sizes)
+    with pytest.raises(ValueError, match=name):
+        load_dataset("mnist", scale="full", **sizes)

@@ -74,3 +74,37 @@ def test_slider_error_is_shown_in_panel_not_swallowed(shown):
 def test_default_run_error_propagates(shown):
     with pytest.raises(ValueError, match="x too large"):
         live(make_experiment([]), **(controls() | {"x": slider(0.9, 0.0, 1.0, 0.1)}))
+
+
+def test_panel_error_and_traceback_are_html_escaped(shown):
+    def experiment(kind):
+        raise ValueError("<b>not bold</b> & <module>")
+
+    panel = live_module.Panel(experiment, {"kind": choice("a", ["a", "b"])})
+    panel.controls["kind"].value = "b"
+    assert "&lt;b&gt;not bold&lt;/b&gt; &amp; &lt;module&gt;" in panel.status.value
+    page = "".join(item.data for item in shown if not isinstance(item, Image))
+    assert "&lt;b&gt;not bold&lt;/b&gt; &amp; &lt;module&gt;" in page and "<b>not bold" not in page
+    assert "in experiment" in page
+
+
+def test_only_the_experiments_own_figure_is_cached(shown):
+    other = plt.figure()
+    other.gca().plot([0, 1], [1, 0])
+
+    def nothing(n):
+        return None
+
+    def makes_one(n):
+        plt.figure().gca().plot([0, n])
+
+    try:
+        live(nothing, n=int_slider(1, 1, 5))
+        assert panels()[-1].cache == {(("n", 1),): None} and not shown[:-1]  # only the panel, no stray figure
+        assert plt.fignum_exists(other.number)  # and the other figure is left open
+        live(makes_one, n=int_slider(2, 1, 5))
+        png = panels()[-1].cache[(("n", 2),)]
+        assert png is not None and png == shown[-2].data
+        assert plt.get_fignums() == [other.number]
+    finally:
+        plt.close("all")

@@ -45,3 +45,43 @@ def test_good_values_pass_ints_accepted_for_floats():
     run = start("quick", 0, quiet=True, gain=between(1, 0.25, 3.0), depth=int_between(50, 1, 50),
                 init=one_of("xavier", ("xavier",)))
     assert run.pick(quick="a", full="b") == "a"
+
+
+def test_integer_bounds_print_as_integers():
+    with pytest.raises(ParameterError, match=r"seed must be an integer between 0 and 2147483647\.$"):
+        start("quick", 2**31)
+    with pytest.raises(ParameterError, match=r"between 1e-05 and 0\.5\.$"):
+        start("quick", 0, lr=between(1.0, 1e-5, 0.5))
+
+
+class FakeShell:
+    """An IPython shell whose input history holds a papermill-injected cell."""
+
+    def __init__(self, injected):
+        self.user_ns = {"In": ["", 'scale = "auto"\nseed = 0\ngamma = 2.0', injected, "run = start(...)"]}
+
+
+def test_an_injected_parameter_the_notebook_lacks_stops_the_run(monkeypatch):
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeShell('# Parameters\nscale = "quick"\nsead = 3\n'))
+    with pytest.raises(ParameterError, match=r"^sead is not a parameter .*: its parameters are scale, seed, gamma\.$"):
+        start("quick", 0, quiet=True, gamma=between(2.0, 0.0, 5.0))
+    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeShell('# Parameters\nscale = "quick"\nseed = 3\n'))
+    assert start("quick", 3, quiet=True, gamma=between(2.0, 0.0, 5.0)).seed == 3
+
+
+def test_papermill_with_a_misspelt_parameter_stops_at_the_validation_line(tmp_path):
+    import nbformat
+    import papermill
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell('scale = "auto"\nseed = 0', metadata={"tags": ["parameters"]}),
+                             new_code_cell("from lessonlib.runtime import start\nrun = start(scale, seed)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "in.ipynb")
+    with pytest.raises(papermill.PapermillExecutionError) as error:
+        papermill.execute_notebook(str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
+                                   parameters={"scale": "quick", "sead": 3}, progress_bar=False)
+    assert error.value.ename == "ParameterError" and "sead is not a parameter" in error.value.evalue
+    assert "scale, seed" in error.value.evalue
