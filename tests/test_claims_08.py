@@ -1,46 +1,51 @@
-"""CLAIMS.md §08: a triplet-loss embedding beats raw pixels and a random-init network, without collapsing.
+"""08 · Triplet loss: the notebook's declared claims hold, at three seeds and knob settings.
 
-Calibrated on the bundled MNIST (8,000 training / 2,000 test digits), 150 Adam steps of 8 x 8 P x K batches:
-seeds 0-2 (seed 1: batch-all, margin 0.3; seed 2: random, margin 0.1), recall@1 on 2,000 test digits:
-raw pixels 0.900-0.918, untrained network 0.545-0.631, triplet 0.947-0.956 (+3.8 to +4.7 points over pixels,
-+0.32 to +0.40 over the untrained network), softmax features 0.943-0.950 (within 0.007 of semi-hard);
-mean distance between test embeddings: chosen strategy 0.78-1.34 (0.78 = random mining with margin 0.1),
-semi-hard 1.31-1.34, hard 0.000-0.001 (collapsed; recall@1 0.44-0.56).
+Declared claims (notebooks/08_triplet_loss.py, "What we measured"): semi_hard_beats_raw_pixels,
+training_beats_untrained (random, semi-hard and batch-all each +0.15 over the untrained network),
+others_do_not_collapse (their mean distance > 0.3), hard_collapses (batch hard's mean distance < 0.05),
+hard_loss_at_margin (within 10 %), softmax_as_good (within 0.03 of semi-hard). Calibrated at quick scale
+(8,000 / 2,000 MNIST digits, 150 Adam steps of 8 x 8 P x K batches) over seeds 0-12, at margin 0.2 and 0.1
+(min / median / max, recall@1 on 2,000 test digits):
+
+- semi-hard minus raw pixels: margin 0.2 +0.020 / +0.037 / +0.047 (sd 0.008); margin 0.1 +0.013 / +0.038 / +0.052
+  (sd 0.012); threshold 0. Random mining at margin 0.1 beat pixels by only +0.003 to +0.040: not a claim.
+- weakest of random, semi-hard, batch-all minus untrained network (0.54 / 0.60 / 0.69): +0.243 / +0.342 / +0.410
+  at 0.2, +0.241 / +0.341 / +0.404 at 0.1 (sd 0.047); threshold +0.15.
+- smallest mean distance of those three: 1.09 / 1.15 / 1.25 at 0.2, 0.69 / 0.77 / 0.84 at 0.1; threshold 0.3.
+- batch hard: mean distance 0.00015 / 0.0007 / 0.0022 (threshold 0.05); final loss - margin +0.0001 to +0.0006.
+  Its recall@1, 0.26 / 0.57 / 0.80 (semi-hard 0.94-0.96), spreads too widely to claim a loss of recall.
+- softmax minus semi-hard: -0.018 / -0.011 / 0.000 at 0.2, -0.016 / -0.008 / -0.001 at 0.1 (sd 0.005); bound 0.03.
 """
 
 import pytest
-from nbrun import execute
+from nbrun import NOTEBOOKS, assert_claims_hold, execute
 
-# Seeds 1 and 2 also move the sliders' knobs (margin, mining): the claims do not depend on them.
-RUNS = [dict(seed=0), dict(seed=1, mining="batch-all", margin=0.3), dict(seed=2, mining="random", margin=0.1)]
+NAME = "08_triplet_loss"
+EXPECTED_CLAIMS = {"semi_hard_beats_raw_pixels", "training_beats_untrained", "others_do_not_collapse", "hard_collapses",
+                   "hard_loss_at_margin", "softmax_as_good"}
+# Seeds 1 and 2 also move the sliders' knobs (mining, margin) within the range the claims were calibrated for.
+RUNS = [dict(seed=0), dict(seed=1, mining="hard", margin=0.2), dict(seed=2, mining="random", margin=0.1)]
 
 
 @pytest.fixture(scope="module", params=RUNS, ids=lambda p: f"seed{p['seed']}")
-def measured(request):
-    return execute("08_triplet_loss", **request.param).measured
+def executed(request):
+    return execute(NAME, **request.param)
+
+
+@pytest.fixture
+def measured(executed):
+    return executed.measured
 
 
 @pytest.mark.claim
-def test_learned_embedding_beats_raw_pixels(measured):
-    assert measured["recall_triplet"] > measured["recall_raw_pixels"] + 0.02
-
-
-@pytest.mark.claim
-def test_learned_embedding_beats_the_same_network_with_random_weights(measured):
-    assert measured["recall_triplet"] > measured["recall_untrained"] + 0.25
-
-
-@pytest.mark.claim
-def test_learned_embedding_has_not_collapsed(measured):
-    # Unit vectors: 0 is a single point, about 1.41 is orthogonal on average.
-    assert measured["spread_triplet"] > 0.3
+def test_every_declared_claim_holds(executed):
+    assert_claims_hold(executed, EXPECTED_CLAIMS)
 
 
 @pytest.mark.claim
 def test_hardest_negatives_collapse_the_embedding_and_semi_hard_do_not(measured):
     assert measured["spread_hard"] < 0.05
     assert measured["spread_semi-hard"] > 0.8
-    assert measured["recall_hard"] < measured["recall_semi-hard"] - 0.2
 
 
 @pytest.mark.claim
@@ -49,8 +54,22 @@ def test_softmax_features_are_a_strong_baseline(measured):
     assert abs(measured["recall_softmax"] - measured["recall_semi-hard"]) < 0.03
 
 
+@pytest.mark.claim
+def test_hard_minings_recall_is_reported_from_the_run_not_typed(executed):
+    # The collapsed embedding's recall varies too much to claim; the notebook prints this run's figure instead.
+    text = "".join(o.get("text", "") for c in executed.notebook.cells for o in c.get("outputs", []))
+    assert f"{executed.measured['recall_hard']:.1%} of the test digits in this run" in text
+    assert f"recall@1 {executed.measured['recall_hard']:.1%} against semi-hard's" in text  # exercise 5's solution
+
+
+@pytest.mark.notebook
+def test_no_full_scale_result_is_typed_in_the_prose():
+    # The lecture once said a full-scale hard-mining run "climbed out of the collapse": no run here computes that.
+    assert "climbed out" not in (NOTEBOOKS / f"{NAME}.py").read_text()
+
+
 @pytest.mark.notebook
 def test_figures_are_plain_images():
-    executed = execute("08_triplet_loss", seed=0)
+    executed = execute(NAME, seed=0)
     images = [o for c in executed.notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 3
