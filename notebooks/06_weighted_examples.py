@@ -44,6 +44,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import WeightedRandomSampler
 
+from lessonlib.claims import claim, show_claims
 from lessonlib.data import load_dataset
 from lessonlib.flashcards import quiz
 from lessonlib.live import choice, live, slider
@@ -94,17 +95,18 @@ run = start(scale, seed, majority=between(majority, 0.25, 0.95), shape=one_of(sh
 #
 # $$E_n = \frac{1-\beta^{\,n}}{1-\beta} = 1 + \beta + \beta^2 + \dots + \beta^{\,n-1}, \qquad w_c \propto \frac{1}{E_{n_c}}, \qquad 0 \le \beta < 1.$$
 #
-# $\beta = 0$ gives $E_n = 1$ (no weighting); $\beta \to 1$ gives $E_n \to n$ (inverse frequency). As long
-# as $n \ll 1/(1-\beta)$, $E_n \approx n$ and the two schemes agree; for $n \gg 1/(1-\beta)$, $E_n$ saturates
-# at $1/(1-\beta)$ and large classes stop being penalized further.
+# $\beta = 0$ gives $E_n = 1$ (no weighting); $\beta \to 1$ gives $E_n \to n$ (inverse frequency). Only while
+# $n \ll 1/(1-\beta)$ is $E_n \approx n$ (then the two schemes agree); at $n = 1/(1-\beta)$ already
+# $E_n \approx (1 - 1/e)\,n \approx 0.63\,n$, and for $n \gg 1/(1-\beta)$, $E_n$ saturates at $1/(1-\beta)$:
+# large classes stop being penalized further (Cui et al., sec. 3).
 #
 # **Resampling** reaches the same balance without touching the loss: draw training examples with probability
 # $\propto 1/n_{y_i}$ (with replacement), so that each mini-batch is balanced on average
 # (`torch.utils.data.WeightedRandomSampler`).
 #
 # **Judging the result.** Accuracy rewards the majority: on the training mix, always answering "majority"
-# scores 80 %. The **balanced accuracy** is the mean of the per-class recalls,
-# $\frac{1}{C}\sum_c \frac{\text{correct in } c}{\text{examples of } c}$: always-majority scores $1/C$.
+# scores the majority's share (80 % on the card's set). The **balanced accuracy** is the mean of the per-class
+# recalls, $\frac{1}{C}\sum_c \frac{\text{correct in } c}{\text{examples of } c}$: always-majority scores $1/C$.
 # We test on a **balanced** test set and report per-class recall and precision.
 
 # %% [markdown]
@@ -144,6 +146,19 @@ assert torch.allclose(F.cross_entropy(logits, labels, weight=3 * w), F.cross_ent
 assert torch.allclose(class_weights(counts, "effective", beta=0.0), torch.ones(4))
 assert torch.allclose(class_weights(counts.double(), "effective", beta=1 - 1e-9), class_weights(counts.double(), "inverse"))
 
+# How far the effective number is from n for the card's counts, at the notebook's beta.
+def effective_number(n: torch.Tensor, beta: float) -> torch.Tensor:
+    """E_n = (1 - beta^n) / (1 - beta), Cui et al. 2019 (beta = 0 gives 1)."""
+    return (1 - beta ** n) / (1 - beta)
+
+
+e_n = effective_number(counts.double(), beta)
+assert torch.allclose(class_weights(counts.double(), "effective", beta), (1 / e_n) / (1 / e_n).sum() * 4)
+print(f"beta = {beta:g}, 1/(1 - beta) = {1 / (1 - beta):,.0f}: E_640 = {e_n[0]:.0f} ({e_n[0] / 640:.0%} of n), "
+      f"E_53 = {e_n[1]:.1f} ({e_n[1] / 53:.0%} of n)")
+print(f"a minority image weighs {e_n[0] / e_n[1]:.1f}x a majority image with the effective number, "
+      f"{640 / 53:.1f}x with inverse frequency")
+
 # Resampling: WeightedRandomSampler with per-example weight 1 / n_class draws each class about equally often.
 labels_800 = torch.repeat_interleave(torch.arange(4), counts.long())
 drawn = torch.tensor(list(WeightedRandomSampler(1 / counts[labels_800], num_samples=40_000, replacement=True,
@@ -153,12 +168,35 @@ print("classes drawn by the sampler:", [f"{s:.1%}" for s in shares.tolist()])
 assert (shares - 0.25).abs().max() < 0.02
 
 # %% [markdown]
+# **$E_n$ against $n$** for several β, on log axes, with the card's class sizes marked. Cui et al. draw the
+# reciprocal, the class weight $(1-\beta)/(1-\beta^{n})$, in their Fig. 3. Each curve follows the diagonal
+# $E_n = n$ only while $n \ll 1/(1-\beta)$, then bends to its ceiling $1/(1-\beta)$.
+
+# %%
+n_grid = torch.logspace(0, 5, 300, dtype=torch.float64)
+fig, ax = plt.subplots(figsize=(7, 4.2))
+ax.plot(n_grid, n_grid, color="black", ls="--", lw=1, label="$E_n = n$ (inverse frequency)")
+for b in sorted({0.9, 0.99, 0.999, 0.9999, beta}):
+    (line,) = ax.plot(n_grid, effective_number(n_grid, b), lw=2.5 if b == beta else 1.2,
+                      label=f"β = {b:g}" + (" (yours)" if b == beta else ""))
+    ax.plot(counts.unique(), effective_number(counts.unique().double(), b), "o", color=line.get_color())
+for n in counts.unique().tolist():
+    ax.axvline(n, color="gray", ls=":", lw=0.8)
+    ax.text(n, 1.3, f" n = {n:.0f}", fontsize=8, color="gray")
+ax.set(xscale="log", yscale="log", xlabel="n, images in the class", ylabel="effective number $E_n$",
+       title="$E_n = (1-β^n)/(1-β)$: close to n only while n ≪ 1/(1-β)")
+ax.legend(fontsize=8, loc="upper left")
+fig.tight_layout()
+
+# %% [markdown]
 # ## Experiment
 #
 # Four Fashion-MNIST classes that look alike: T-shirt/top, Pullover, Coat and Shirt. The training set is
 # imbalanced (the slider sets the share of the largest class, T-shirt/top); the test set is **balanced**, so
-# every class counts the same. A small MLP (784 → 64 → 4) is trained with Adam and a little weight decay,
-# once per scheme: no weighting, inverse frequency, effective number with your β, and resampling.
+# every class counts the same. A small MLP (784 → 64 → 4) is trained with Adam and a little weight decay for each
+# scheme: no weighting, inverse frequency, effective number with your β, and resampling. One training set of a few
+# hundred images gives a noisy verdict, so each scheme is trained on three draws of the training set (other images,
+# other initialization); the confusion matrices add the three, so each test image is counted three times.
 
 # %%
 CLASSES = (0, 2, 4, 6)  # T-shirt/top (the majority), Pullover, Coat, Shirt
@@ -193,12 +231,12 @@ test_set = relabel(test_pool, torch.cat([torch.nonzero(test_pool.labels == c).fl
                                          for c in CLASSES])).to(run.device)
 
 
-def imbalanced_train_set(majority: float, shape: str):
-    """n_train images with the given class shares (scaled down if a class has too few images), chosen by seed."""
+def imbalanced_train_set(majority: float, shape: str, draw: int = 0):
+    """n_train images with the given class shares (scaled down if a class has too few images), chosen by seed and draw."""
     wanted = (class_shares(majority, shape) * n_train).round().clamp(min=1)
     available = torch.tensor([float(len(b)) for b in by_class])
     counts = (wanted * min(1.0, (available / wanted).min().item())).floor().clamp(min=1).long()
-    generator = run.generator(1)
+    generator = run.generator(1 + 10 * draw)
     index = torch.cat([b[torch.randperm(len(b), generator=generator)[:n]] for b, n in zip(by_class, counts.tolist())])
     return relabel(train_pool, index).to(run.device)
 
@@ -206,19 +244,20 @@ def imbalanced_train_set(majority: float, shape: str):
 SCHEMES = ("none", "inverse", "effective", "resample")
 
 
-def train(data, scheme: str, beta: float, epochs: int = epochs, weight_decay: float = 1e-4, batch_size: int = 128):
-    """Train the MLP on data with one scheme (Adam, mini-batches); return it in eval mode."""
+def train(data, scheme: str, beta: float, epochs: int = epochs, weight_decay: float = 1e-4, batch_size: int = 128,
+          draw: int = 0):
+    """Train the MLP on data with one scheme (Adam, mini-batches; order and init chosen by seed and draw)."""
     counts = torch.bincount(data.labels.cpu(), minlength=K).float()
     weights = class_weights(counts, scheme, beta)
     weights = weights.to(run.device) if weights is not None else None
-    generator = run.generator(2)
+    generator = run.generator(2 + 10 * draw)
     if scheme == "resample":
         order = torch.tensor(list(WeightedRandomSampler(1 / counts[data.labels.cpu()], len(data) * epochs,
                                                         replacement=True, generator=generator)))
     else:
         order = torch.cat([torch.randperm(len(data), generator=generator) for _ in range(epochs)])
     steps = order.to(run.device).split(batch_size)
-    torch.manual_seed(seed)
+    torch.manual_seed(seed + 1000 * draw)
     model = mlp([784, 64, K]).to(run.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3, weight_decay=weight_decay)
 
@@ -239,13 +278,16 @@ def test_matrix(model) -> torch.Tensor:
     return confusion_matrix(model(test_set.images).argmax(1), test_set.labels, K)
 
 
+DRAWS = 3  # training sets drawn per setting: one small training set is a noisy verdict
+
+
 @lru_cache(maxsize=64)
 def results(majority: float, shape: str, beta: float) -> dict:
-    """Train every scheme on one imbalanced set; keep the counts, the models and their test confusion matrices."""
-    data = imbalanced_train_set(majority, shape)
-    models = {scheme: train(data, scheme, beta) for scheme in SCHEMES}
-    return {"counts": torch.bincount(data.labels.cpu(), minlength=K), "models": models,
-            "matrices": {scheme: test_matrix(model) for scheme, model in models.items()}}
+    """Train every scheme on DRAWS imbalanced sets; keep the counts, the models and their summed confusion matrices."""
+    sets = [imbalanced_train_set(majority, shape, draw) for draw in range(DRAWS)]
+    models = {scheme: [train(data, scheme, beta, draw=draw) for draw, data in enumerate(sets)] for scheme in SCHEMES}
+    return {"counts": torch.bincount(sets[0].labels.cpu(), minlength=K), "models": models,
+            "matrices": {scheme: sum(test_matrix(model) for model in trained) for scheme, trained in models.items()}}
 
 
 COLORS = {"none": "tab:gray", "inverse": "tab:blue", "effective": "tab:green", "resample": "tab:orange"}
@@ -296,9 +338,10 @@ live(show_schemes, majority=slider(majority, 0.25, 0.95, 0.05), shape=choice(sha
      beta=choice(beta, betas))
 
 # %% [markdown]
-# Things to try: `majority` at 0.25 (balanced: all schemes agree) and at 0.95; the long tail, where the
-# smallest class has a handful of images; β = 0.9 (weights barely differ from "none") against β = 0.9999
-# (close to inverse frequency). The numbers in the confusion matrices are test images: row = true class.
+# Things to try: `majority` at 0.25 (balanced: every class gets the same weight) and at 0.95; the long tail, where
+# the smallest class has a handful of images; β = 0.9 against β = 0.9999 (read their weights off the $E_n$ figure:
+# $E_n$ near its ceiling for every class means nearly equal weights, $E_n \approx n$ means inverse frequency).
+# The numbers in the confusion matrices are test images (summed over the three draws): row = true class.
 
 # %% [markdown]
 # ## What we measured
@@ -330,46 +373,115 @@ for scheme in ("none", "inverse"):
     record(f"minority_precision_natural_{scheme}", minority_precision(natural),
            f"{scheme}, on the training mix: of the images called 'minority', {{:.1%}} are minority images")
 counts = found["counts"].double()
-inverse, effective = class_weights(counts, "inverse"), class_weights(counts, "effective", beta)
-record("weight_ratio_inverse", (inverse[1:].mean() / inverse[0]).item(),
-       "inverse frequency: a minority image weighs {:.1f}x a majority image")
-record("weight_ratio_effective", (effective[1:].mean() / effective[0]).item(),
+weight_ratio = {}
+for scheme in ("inverse", "effective"):
+    weights = class_weights(counts, scheme, beta)
+    weight_ratio[scheme] = (weights[1:].mean() / weights[0]).item()
+record("weight_ratio_inverse", weight_ratio["inverse"], "inverse frequency: a minority image weighs {:.1f}x a majority image")
+record("weight_ratio_effective", weight_ratio["effective"],
        f"effective number (β = {beta:g}): a minority image weighs {{:.1f}}x a majority image")
+e_majority = effective_number(counts[0], beta).item()
+record("effective_share_majority", e_majority / counts[0].item(),
+       f"β = {beta:g}: the majority's effective number E_n = {e_majority:.0f} is {{:.0%}} of its n = {counts[0]:.0f}")
+
+# %%
+# Margins, set from the spread over seeds 0-12 at quick scale (tests/test_claims_06.py reports it).
+BALANCED_GAIN = 0.005  # balanced accuracy, each weighted scheme minus none
+MINORITY_RECALL_GAIN, MAJORITY_RECALL_LOSS, MAJORITY_PRECISION_GAIN, MINORITY_PRECISION_LOSS = 0.035, 0.005, 0.10, 0.05
+
+
+def points(share: float) -> str:
+    """A difference of shares in percentage points, e.g. 0.04 -> '4 points'."""
+    return f"{100 * share:g} point{'' if 100 * share == 1 else 's'}"
+
+
+
+METRICS = {"balanced": balanced_accuracy, "minority_recall": lambda m: recall_per_class(m)[1:].mean().item(),
+           "majority_recall": lambda m: recall_per_class(m)[0].item(),
+           "majority_precision": lambda m: precision_per_class(m)[0].item()}
+measured = {metric: {scheme: fn(found["matrices"][scheme]) for scheme in SCHEMES} for metric, fn in METRICS.items()}
+gain = {metric: {scheme: values[scheme] - values["none"] for scheme in SCHEMES} for metric, values in measured.items()}
+natural_precision = {scheme: minority_precision(reweighted(found["matrices"][scheme], train_shares))
+                     for scheme in ("none", "inverse")}
+calibrated = dict(applies=shape == "step" and 0.8 <= majority <= 0.9 and epochs == 10,
+                  condition="calibrated at 10 epochs, one large class holding 80-90 % of the training set")
+CUI = "Cui et al. 2019 (arXiv 1901.05555)"
+for scheme, source, paper in (("inverse", "this notebook's measurement", "—"),
+                              ("effective", f"{CUI}, sec. 5", "lower error than plain softmax on long-tailed CIFAR"),
+                              ("resample", "this notebook's measurement", "—")):
+    condition = calibrated | ({"applies": calibrated["applies"] and beta >= 0.999,
+                               "condition": calibrated["condition"] + ", β ≥ 0.999"} if scheme == "effective" else {})
+    what = {"inverse": "Inverse-frequency weights raise", "effective": "Effective-number weights raise",
+            "resample": "Resampling raises"}[scheme]
+    claim(f"{scheme}_raises_balanced_accuracy", f"{what} the balanced accuracy (by more than {points(BALANCED_GAIN)})",
+          holds=gain["balanced"][scheme] > BALANCED_GAIN,
+          measured=f"{measured['balanced']['none']:.1%} → {measured['balanced'][scheme]:.1%}", source=source, paper=paper,
+          **condition)
+claim("inverse_raises_minority_recall", "Inverse-frequency weights raise the minority classes' recall (by more than "
+      f"{points(MINORITY_RECALL_GAIN)})", holds=gain["minority_recall"]["inverse"] > MINORITY_RECALL_GAIN,
+      measured=f"{measured['minority_recall']['none']:.1%} → {measured['minority_recall']['inverse']:.1%}",
+      source="this notebook's measurement", **calibrated)
+claim("majority_recall_falls", f"The price: the majority's recall falls (by more than {points(MAJORITY_RECALL_LOSS)})",
+      holds=gain["majority_recall"]["inverse"] < -MAJORITY_RECALL_LOSS,
+      measured=f"{measured['majority_recall']['none']:.1%} → {measured['majority_recall']['inverse']:.1%}",
+      source="this notebook's measurement", **calibrated)
+claim("minority_precision_falls", "The price: on a test set with the training mix, the minority predictions' "
+      f"precision falls (by more than {points(MINORITY_PRECISION_LOSS)})",
+      holds=natural_precision["inverse"] - natural_precision["none"] < -MINORITY_PRECISION_LOSS,
+      measured=f"{natural_precision['none']:.1%} → {natural_precision['inverse']:.1%}",
+      source="this notebook's measurement", **calibrated)
+claim("majority_precision_rises", "On the balanced test set the majority's precision rises (by more than "
+      f"{points(MAJORITY_PRECISION_GAIN)}), it does not fall",
+      holds=gain["majority_precision"]["inverse"] > MAJORITY_PRECISION_GAIN,
+      measured=f"{measured['majority_precision']['none']:.1%} → {measured['majority_precision']['inverse']:.1%}",
+      source="this notebook's measurement", **calibrated)
+claim("effective_between_none_and_inverse", "The effective number's weights lie strictly between no weighting and "
+      "inverse frequency", holds=1 < weight_ratio["effective"] < weight_ratio["inverse"],
+      measured=f"minority : majority weight {weight_ratio['effective']:.1f}× vs {weight_ratio['inverse']:.1f}× "
+               f"(E_n = {e_majority:.0f} for n = {counts[0]:.0f})",
+      source=f"{CUI}, sec. 3", paper="E_n → n only when n ≪ 1/(1 − β)",
+      applies=0 < beta < 1 and counts[0] > counts[1:].max(),
+      condition="β > 0 and one class larger than the others")
+show_claims()
+called_majority = {scheme: (found["matrices"][scheme][1:, 0].sum() / found["matrices"][scheme][1:].sum()).item()
+                   for scheme in ("none", "inverse")}
+print(f"Minority test images called '{names[0]}': {called_majority['none']:.0%} without weighting, "
+      f"{called_majority['inverse']:.0%} with inverse-frequency weights.")
 
 # %% [markdown]
-# What this means:
+# What this means (the claims table says which of these held in your run):
 #
-# - **Without weighting, the majority wins the doubtful cases**: its recall is near 100 %, the three similar
-#   minority classes are often called "T-shirt/top", and the balanced accuracy sits well below what the
-#   network can do.
-# - **Weighting (inverse frequency, effective number) and resampling raise the balanced accuracy and the
-#   minority recall** clearly.
-# - **The price** is paid by the majority's **recall** (some T-shirts are now called shirts) and, on a test set
-#   with the training mix, by the minority classes' **precision** and by plain accuracy. The majority's
-#   *precision* goes *up*: once the network stops dumping doubtful images into the majority class, what it
-#   still calls "T-shirt/top" is more often right.
-# - With $\beta = 0.999$ and classes of a few hundred images ($n < 1/(1-\beta) = 1000$), the effective
-#   number is close to $n$, so its weights and its result are close to inverse frequency.
+# - **Without weighting, the majority wins the doubtful cases**: the line above counts the minority images
+#   called "T-shirt/top".
+# - **Weighting (inverse frequency, effective number) and resampling raise the balanced accuracy**, and
+#   inverse weights raise the minority recall.
+# - **The price** is paid by the majority's **recall** (some T-shirts are now called something else) and, on a
+#   test set with the training mix, by the minority classes' **precision**. The majority's *precision* goes *up*: once the
+#   network stops dumping doubtful images into the majority class, what it still calls "T-shirt/top" is more
+#   often right.
+# - The effective number's weights sit between the two extremes; how far from inverse frequency is read off the
+#   $E_n$ figure and the printed weight ratio, not assumed.
 
 # %% [markdown]
 # ## Careful
 #
 # - **Report balanced accuracy (or per-class recall), not accuracy.** On the training mix a model that always
-#   answers "majority" has 80 % accuracy and 25 % balanced accuracy. On a *balanced* test set the two are equal;
+#   answers "majority" has the majority's share as accuracy (80 % on the card's set) and $1/C$ (25 %) as
+#   balanced accuracy. On a *balanced* test set the two are equal;
 #   the danger is an imbalanced test set, which is the usual case in practice.
-# - **Which precision pays?** Weighting moves the decision boundary towards the majority: the majority loses
-#   recall, the minority classes lose precision (more majority images are called minority). On a balanced test
-#   set the majority's precision rises. The flashcard's note says weighting "costs some majority precision": what it
-#   costs is the majority's *recall* and the *minority* classes' precision (more majority images are called
-#   minority), so read the confusion matrix, not one number.
-# - **Effective number vs inverse frequency.** $E_n = (1-\beta^n)/(1-\beta) \approx n$ while $n \ll 1/(1-\beta)$:
-#   the two schemes then agree. They differ when the large class has more than about $1/(1-\beta)$ examples,
-#   where $E_n$ saturates. Cui et al. (arXiv 1901.05555) tune $\beta \in \{0.9, 0.99, 0.999, 0.9999\}$.
+# - **Which precision pays?** Weighting moves the decision boundary towards the majority. "It costs some majority
+#   precision" is a common summary; what this notebook's claims test is that it costs the majority's *recall* and
+#   the *minority* classes' precision (more majority images are called minority), while the majority's precision
+#   rises. Read the confusion matrix, not one number.
+# - **Effective number vs inverse frequency.** $E_n = (1-\beta^n)/(1-\beta) \approx n$ only while
+#   $n \ll 1/(1-\beta)$; the card's majority class ($n = 640$ at $\beta = 0.999$) is already visibly below
+#   the diagonal (the $E_n$ figure and the printed weights). Cui et al. (arXiv 1901.05555) tune
+#   $\beta \in \{0.9, 0.99, 0.999, 0.9999\}$.
 # - **Weights fade when a big network fits the training set perfectly.** Byrd & Lipton (ICML 2019,
 #   arXiv 1812.03372) show that importance weights change a deep network's solution early in training but
 #   their effect vanishes as the training loss goes to zero, unless regularization (weight decay, early
-#   stopping) keeps the network from interpolating. Our small, regularized, briefly trained MLP is in the
-#   regime where weights matter (exercise 3).
+#   stopping) keeps the network from interpolating. Our MLP is small, regularized and briefly trained; whether
+#   weights still matter after long training without weight decay is exercise 3.
 # - **Resampling repeats the rare images**: with 5 images in a tail class, each is seen many times per epoch
 #   and the network can memorize them. Alternatives that handle the tail better: deferred re-weighting and
 #   label-distribution-aware margins (Cao et al. 2019, arXiv 1906.07413), or training without weights and
@@ -392,14 +504,14 @@ record("weight_ratio_effective", (effective[1:].mean() / effective[0]).item(),
 # Solutions (run or expand this cell).
 for b in (0.99, 0.9999):
     e_small, e_large = (1 - b ** 53) / (1 - b), (1 - b ** 640) / (1 - b)
-    print(f"1. beta = {b}: E_53 = {e_small:.1f}, E_640 = {e_large:.1f}, weight ratio {e_large / e_small:.1f} "
-          f"(inverse frequency: {640 / 53:.1f})")
-print("   beta = 0.9999: 1/(1-beta) = 10,000 >> 640, so E_n ~ n (inverse frequency); beta = 0.99 saturates at 100.")
+    print(f"1. beta = {b}: E_53 = {e_small:.1f}, E_640 = {e_large:.1f} ({e_large / 640:.0%} of n, 1/(1-beta) = "
+          f"{1 / (1 - b):,.0f}), weight ratio {e_large / e_small:.1f} (inverse frequency: {640 / 53:.1f})")
+print("   The beta whose 1/(1-beta) is far above 640 stays close to inverse frequency; the other saturates.")
 
-plain = found["models"]["none"]
 with torch.no_grad():
-    adjusted = plain(test_set.images) - torch.log(train_shares.float()).to(run.device)
-matrix = confusion_matrix(adjusted.argmax(1), test_set.labels, K)
+    prior = torch.log(train_shares.float()).to(run.device)
+    matrix = sum(confusion_matrix((plain(test_set.images) - prior).argmax(1), test_set.labels, K)
+                 for plain in found["models"]["none"])
 print(f"2. logit adjustment: balanced accuracy {balanced_accuracy(matrix):.1%} "
       f"(none {balanced_accuracy(found['matrices']['none']):.1%}, "
       f"inverse {balanced_accuracy(found['matrices']['inverse']):.1%})")

@@ -1,71 +1,104 @@
-"""CLAIMS.md §07: focal loss turns down easy examples by exact factors, silences the easy negatives, keeps AP.
+"""Notebook 07's declared claims hold: focal loss turns down easy examples, silences easy negatives, amplifies outliers.
 
-Calibrated on the toy dense detector (bundled MNIST digits on canvases, 200 training canvases, one positive
-anchor per canvas, 200 Adam steps), seeds 0-2 with the knobs of RUNS:
-  easy negatives' share of the total loss (p_t > 0.9):
-    at the prior init          CE 0.358 .. 0.557   FL ~0.0002
-    on the FL model's scores   CE 0.658 .. 0.904   FL 0.016 .. 0.039   (23x .. 48x smaller)
-    each model with its own    CE 0.082 .. 0.122   FL 0.016 .. 0.039   (2.6x .. 5.1x: the models differ)
-  test AP   CE 0.855 .. 0.901   FL 0.818 .. 0.909   (FL - CE  -0.037 .. +0.008: on par, no gain tested)
-  mislabelled anchors' share   CE scores: CE loss 0.556 .. 0.679 -> FL loss 0.776 .. 0.856
-                               FL scores: CE loss 0.036 .. 0.052 -> FL loss 0.485 .. 0.612
-  AP lost to label noise       CE 0.020 .. 0.046   FL 0.090 .. 0.149   (FL loses 0.060 .. 0.129 more)
+The notebook declares (lessonlib.claims) that its own focal_loss is 100x smaller than cross-entropy at p_t = 0.9
+and about 1000x at 0.968 (gamma = 2); that its gradient is larger than CE's for the hardest examples and cut less
+than the loss at p_t = 0.9; that CE spends a real share of its loss on easy negatives and FL cuts that share by
+large factors; that both detectors learn and their AP differs by less than a margin at this toy scale (no gain is
+claimed: the paper's +2.9 AP is at COCO scale); and that mislabelled anchors get a larger share of the loss under
+FL, which loses AP when trained on noisy labels (that it loses more than CE is printed, not
+claimed: the gap is too variable across seeds).
+
+Spread over seeds 0-12 at quick scale (toy dense detector, bundled MNIST digits on 64 px canvases, 200 training
+canvases, 200 Adam steps, gamma 2, alpha 0.25, label noise 0.2), min / median / max against the threshold:
+  easy negatives' share of CE's loss   at the prior init 0.358 at every seed (> 0.2);
+                                       on the FL model's scores 0.645 / 0.790 / 0.811 (sd 0.057, > 0.5)
+  FL cuts that share                   at the prior init 2099x at every seed (> 100x);
+                                       on the FL model's scores 17.9x / 25.4x / 37.3x (log10 sd 0.09, > 10x);
+                                       each model with its own loss 2.8x / 4.1x / 5.0x (log10 sd 0.09, > 1.5x)
+  test AP                              CE 0.842 / 0.871 / 0.922, FL 0.818 / 0.882 / 0.923 (both > 0.7)
+  AP FL - CE                           -0.037 / +0.001 / +0.013 (sd 0.013; |.| < 0.06: on par, no gain claimed)
+  mislabelled anchors' extra share     CE scores +0.161 / +0.187 / +0.220 (sd 0.016), FL scores +0.421 / +0.489 /
+  under FL                             +0.561 (sd 0.044); > 0.1
+  AP lost to label noise               FL 0.060 / 0.090 / 0.133 (sd 0.021, > 0.02); CE -0.008 / 0.033 / 0.062.
+                                       FL lost more than CE at all 13 seeds, but by +0.009 / +0.058 / +0.099
+                                       (sd 0.024): no margin survives 3 sd, so that comparison is not a claim.
+  Targeted checks at the knobs of RUNS (seeds 1, 3, 4 with canvas 96; seeds 2, 3, 4 with alpha 0.5 and label
+  noise 0.3): every claim held; FL-scores cut 22.9x .. 57.2x, own-loss cut 2.5x .. 7.4x, AP 0.841 .. 0.921,
+  FL's AP lost to noise 0.080 .. 0.148.
+The loss and gradient ratios are exact (closed form, checked against the notebook's own focal_loss).
 """
 
+import ast
+import math
+
 import pytest
-from nbrun import execute
+import torch
+import torch.nn.functional as F
+from nbrun import NOTEBOOKS, assert_claims_hold, execute
 
 NAME = "07_focal_loss"
 # Seeds 1 and 2 also move the knobs: a 1:575 imbalance; alpha 0.5 with more label noise.
 RUNS = [dict(seed=0), dict(seed=1, canvas=96), dict(seed=2, alpha=0.5, label_noise=0.3)]
+EXPECTED_CLAIMS = {"loss_ratio_exact", "gradient_pushes_hard_examples_harder", "ce_spends_on_easy_negatives",
+                   "fl_silences_easy_negatives", "own_loss_gap_smaller", "both_detectors_learn",
+                   "fl_ap_on_par_at_toy_scale", "fl_focuses_on_mislabelled", "fl_loses_ap_to_noise"}
 
 
 @pytest.fixture(scope="module", params=RUNS, ids=lambda p: f"seed{p['seed']}")
-def measured(request):
-    return execute(NAME, **request.param).measured
+def executed(request):
+    return execute(NAME, **request.param)
+
+
+def notebook_functions(*names: str) -> dict:
+    """Functions defined in the notebook's source, executed on their own (torch, F and math in scope)."""
+    tree = ast.parse((NOTEBOOKS / f"{NAME}.py").read_text())
+    nodes = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in names]
+    assert {n.name for n in nodes} == set(names)
+    scope = {"torch": torch, "F": F, "math": math}
+    exec(compile(ast.Module(nodes, []), NAME, "exec"), scope)
+    return scope
 
 
 @pytest.mark.claim
-def test_down_weighting_at_gamma_2_is_100x_at_0_9_and_about_1000x_at_0_968(measured):
-    assert measured["down_weighting_at_0.9"] == pytest.approx(100.0, rel=1e-6)
-    assert measured["down_weighting_at_0.968"] == pytest.approx(1 / 0.032**2, rel=1e-6)  # 976.6
-    assert 900 < measured["down_weighting_at_0.968"] < 1100
+def test_every_declared_claim_holds(executed):
+    assert_claims_hold(executed, EXPECTED_CLAIMS)
+
+
+def test_the_notebooks_focal_loss_is_100x_below_cross_entropy_at_0_9_and_about_1000x_at_0_968():
+    """Evaluate the notebook's own focal_loss against cross-entropy (not the closed form against itself)."""
+    focal_loss = notebook_functions("focal_loss")["focal_loss"]
+    positive = torch.tensor(1.0, dtype=torch.float64)
+    for p_t, expected in ((0.9, 100.0), (0.968, 976.5625)):
+        logit = torch.logit(torch.tensor(p_t, dtype=torch.float64))
+        ratio = F.binary_cross_entropy_with_logits(logit, positive) / focal_loss(logit, positive, 2.0, alpha=1.0)
+        assert ratio.item() == pytest.approx(expected, rel=1e-9)
+    # For a negative the same factor holds with p_t = 1 - p.
+    logit = torch.logit(torch.tensor(0.1, dtype=torch.float64))
+    ratio = F.binary_cross_entropy_with_logits(logit, 0 * positive) / focal_loss(logit, 0 * positive, 2.0, alpha=0.0)
+    assert ratio.item() == pytest.approx(100.0, rel=1e-9)
+
+
+def test_the_gradient_formula_matches_autograd_and_the_focus_lives_on_hard_examples():
+    """Lin et al. 2017, appendix B: dFL/dx = (1 - p_t)^gamma (gamma p_t log p_t + p_t - 1), for a positive."""
+    found = notebook_functions("focal_loss", "focal_gradient")
+    p_t = torch.linspace(0.001, 0.999, 999, dtype=torch.float64)
+    for gamma in (0.0, 0.5, 1.0, 2.0, 5.0):
+        x = torch.logit(p_t).requires_grad_()
+        found["focal_loss"](x, torch.ones_like(x), gamma, alpha=1.0).sum().backward()
+        assert torch.allclose(x.grad, found["focal_gradient"](p_t, gamma), atol=1e-10)
+    ratio = found["focal_gradient"](p_t, 2.0).abs() / (1 - p_t)
+    assert ratio[p_t < 0.25].min() > 1 > ratio[p_t > 0.35].max()  # larger than CE's push only for hard examples
+    assert 30 < 1 / ratio[899].item() < 40  # p_t = 0.9: the push is cut about 35x, the loss 100x
 
 
 @pytest.mark.claim
-def test_easy_negatives_share_falls_by_an_order_of_magnitude(measured):
-    assert measured["easy_share_start_fl"] < measured["easy_share_start_ce"] / 100
-    assert measured["easy_share_fl_scores_fl"] < measured["easy_share_fl_scores_ce"] / 10
-    # Each detector scored with its own loss, the gap is smaller (the FL detector leaves negatives at p ~ 0.01-0.1).
-    assert measured["easy_share_own_fl"] < measured["easy_share_own_ce"] / 1.5
-
-
-@pytest.mark.claim
-def test_cross_entropy_spends_a_real_share_on_easy_negatives(measured):
-    assert measured["easy_share_start_ce"] > 0.2
-    assert measured["easy_share_fl_scores_ce"] > 0.3
-
-
-@pytest.mark.claim
-def test_focal_loss_ap_is_at_least_on_par_with_cross_entropy(measured):
-    assert measured["ap_ce"] > 0.7
-    assert measured["ap_fl"] > measured["ap_ce"] - 0.06
-
-
-@pytest.mark.claim
-def test_focal_loss_gives_mislabelled_anchors_a_larger_share(measured):
-    for scores in ("ce", "fl"):
-        assert measured[f"flipped_share_{scores}_scores_fl_loss"] > measured[f"flipped_share_{scores}_scores_ce_loss"] + 0.1
-
-
-@pytest.mark.claim
-def test_focal_loss_is_not_robust_to_mislabelled_anchors(measured):
-    lost = {name: measured[f"ap_{name}"] - measured[f"noisy_ap_{name}"] for name in ("ce", "fl")}
-    assert lost["fl"] > lost["ce"] + 0.02
+def test_the_recorded_ratios_come_from_the_notebooks_loss(executed):
+    assert executed.measured["down_weighting_at_0.9"] == pytest.approx(100.0, rel=1e-6)
+    assert executed.measured["down_weighting_at_0.968"] == pytest.approx(1 / 0.032**2, rel=1e-6)
 
 
 @pytest.mark.notebook
 def test_figures_are_plain_images():
     executed = execute(NAME, seed=0)
     images = [o for c in executed.notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert len(images) >= 4
+    assert len(images) >= 5  # loss curves, gradient, canvases, detectors, outliers
