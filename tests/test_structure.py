@@ -1,4 +1,4 @@
-"""Every notebook follows the skeleton of the skeleton in notebooks/AUTHORING.md and is paired with its jupytext source."""
+"""Every notebook follows the skeleton in notebooks/AUTHORING.md and is paired with its jupytext source."""
 
 import ast
 import re
