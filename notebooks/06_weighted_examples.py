@@ -469,7 +469,7 @@ print(f"Minority test images called '{names[0]}': {called_majority['none']:.0%} 
 #   answers "majority" has the majority's share as accuracy (80 % on the card's set) and $1/C$ (25 %) as
 #   balanced accuracy. On a *balanced* test set the two are equal;
 #   the danger is an imbalanced test set, which is the usual case in practice.
-# - **Which precision pays?** Weighting moves the decision boundary towards the majority. "It costs some majority
+# - **Which precision pays?** (card 12) Weighting moves the decision boundary towards the majority. "It costs some majority
 #   precision" is a common summary; what this notebook's claims test is that it costs the majority's *recall* and
 #   the *minority* classes' precision (more majority images are called minority), while the majority's precision
 #   rises. Read the confusion matrix, not one number.

@@ -417,7 +417,7 @@ print(f"Not a claim, since it varies widely from seed to seed: collapsed, batch 
 # %% [markdown]
 # ## Careful
 #
-# - **The card leaves out the margin.** "distance(positive, anchor) < distance(negative, anchor)" is satisfied
+# - **Card 17 leaves out the margin.** "distance(positive, anchor) < distance(negative, anchor)" is satisfied
 #   by a hair's breadth, and with margin 0 a network that maps everything to one point has zero loss. The rule
 #   is $d(a,p) + \alpha < d(a,n)$. FaceNet's $\alpha = 0.2$ is for *squared* distances on the unit sphere;
 #   `nn.TripletMarginLoss` uses plain distances, so the same number means a different margin.

@@ -549,7 +549,9 @@ print(f"Not claims, since they change sign from seed to seed: in this run MinMax
 #   2020). Look in the CAM figure for maps that sit on one stroke of a digit. Our maps can also leak onto
 #   clutter, and they are coarse (one cell per 4 pixels, a receptive field of 31 pixels), so a blob can be too
 #   large instead. MinMaxCAM addresses both kinds of coverage error:
-#   FRR pushes the map over the whole object, CRR pushes it off what the class's images do not share.
+#   FRR pushes the map over the whole object, CRR pushes it off what the class's images do not share. That is
+#   what card 19's "regularize a high-performing classifier" means: the classifier is trained first, and the two
+#   extra losses only move where it looks.
 # - **The threshold dominates.** Choe, Oh, Lee, Chun, Akata & Shim, *Evaluating Weakly Supervised Object
 #   Localization Methods Right* (CVPR 2020, arXiv 2001.07437) show that many reported WSOL gains over CAM came
 #   from tuning $\tau$ (and other hyper-parameters) with test boxes; with $\tau$ chosen on a small held-out set,

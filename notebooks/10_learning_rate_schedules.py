@@ -461,7 +461,7 @@ show_claims()
 # %% [markdown]
 # ## Careful
 #
-# - **The card simplifies: the steps are too large because of noise.** With exact gradients on a smooth
+# - **Card 20 simplifies: the steps are too large because of noise.** With exact gradients on a smooth
 #   bowl, any fixed step below $2/\lambda_{\max}$ does converge (set `toy_noise` to 0). With stochastic
 #   gradients, a fixed step stalls on a *noise floor* whose height grows with the step, and only a shrinking
 #   step goes below it (Robbins & Monro 1951; the bowl claim above). So annealing pays once constant-rate

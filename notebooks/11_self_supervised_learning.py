@@ -463,7 +463,7 @@ show_claims()
 # %% [markdown]
 # ## Careful
 #
-# - **The card puts the problem in the wrong place.** Its question reads "in self-supervised learning, we have
+# - **Card 21 puts the problem in the wrong place.** Its question reads "in self-supervised learning, we have
 #   the problem that data annotation is expensive". Expensive annotation is the problem of *supervised*
 #   learning; self-supervised learning is the answer to it, and "labels generated from the data" is its
 #   definition, not a fix for one of its problems. It still needs a few real labels at the end: the probe (or a
