@@ -42,6 +42,7 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
+from lessonlib.claims import claim, figure, show_claims
 from lessonlib.data import load_dataset
 from lessonlib.flashcards import quiz
 from lessonlib.live import choice, int_slider, live, slider
@@ -84,7 +85,7 @@ run = start(scale, seed, init=one_of(init, ("normal", "small", "lecun", "xavier"
 #
 # Their derivation assumes a unit that is linear around 0, like tanh. ReLU zeroes half of its inputs,
 # halving the variance at every layer, so **He et al. (2015)** double it: $\operatorname{Var}(w) = 2/n_{in}$
-# ("Kaiming" initialization). With 30 ReLU layers they found Xavier stalls and He converges.
+# ("Kaiming" initialization). With 30 ReLU layers they found Xavier stalls and He converges (their Figure 3).
 
 # %% [markdown]
 # ## From scratch
@@ -219,7 +220,8 @@ for ax, act in zip(axes, ("tanh", "relu")):
     accuracy = [histories[act, scheme].last("test_accuracy") for scheme in schemes]
     bars = ax.bar(schemes, [0 if math.isnan(a) else a for a in accuracy], color="tab:blue")
     for bar, a in zip(bars, accuracy):
-        ax.text(bar.get_x() + bar.get_width() / 2, 0.02, "diverged" if math.isnan(a) else f"{a:.0%}",
+        diverged_at = histories[act, scheme].diverged_at
+        ax.text(bar.get_x() + bar.get_width() / 2, 0.02, f"diverged\nat step {diverged_at}" if math.isnan(a) else f"{a:.0%}",
                 ha="center", color="white" if a > 0.1 else "black", fontsize=9)
     ax.axhline(0.1, color="gray", ls="--", lw=1)
     ax.set(title=f"10 {act} layers: test accuracy after training", ylim=(0, 1))
@@ -237,27 +239,68 @@ ratio = lambda stats: stats["std"][-1] / stats["std"][0]  # noqa: E731
 relu_kaiming = activation_statistics("kaiming", "relu", 50, width=1024)
 relu_xavier = activation_statistics("xavier", "relu", 50, width=1024)
 tanh_normal = activation_statistics("normal", "tanh", 10)
+tanh_five_thirds = activation_statistics("xavier", "tanh", 30, gain=nn.init.calculate_gain("tanh"))
 record("relu_kaiming_std_ratio", ratio(relu_kaiming),
        "ReLU + Kaiming, 50 layers: std of z at the last layer / first layer = {:.2f}")
 record("relu_xavier_std_ratio", ratio(relu_xavier),
        "ReLU + Xavier, 50 layers: std of z at the last layer / first layer = {:.1e}")
 record("tanh_normal_saturated", tanh_normal["saturated"][-1],
        "tanh + N(0, 1), layer 10: {:.0%} of the units are saturated (|tanh z| > 0.99)")
+record("tanh_five_thirds_std", tanh_five_thirds["std"][-1],
+       "tanh + Xavier with gain 5/3, 30 layers: std of z at the last layer = {:.2f} (the input's std is 1)")
 for act in ("tanh", "relu"):
     for scheme in schemes:
         record(f"{act}_{scheme}_test_accuracy", histories[act, scheme].last("test_accuracy"),
-               f"10 {act} layers initialized with {scheme}: test accuracy {{:.1%}} after training")
+               f"10 {act} layers initialized with {scheme}: test accuracy {{:.1%}} after training",
+               diverged_at=histories[act, scheme].diverged_at)
+
+# %%
+accuracy = {(act, scheme): histories[act, scheme].last("test_accuracy") for act in ("tanh", "relu") for scheme in schemes}
+at_chance = lambda a: math.isnan(a) or a < 0.2  # noqa: E731  (a diverged run counts as not trained)
+relu_normal = histories["relu", "normal"]
+claim("kaiming_keeps_relu_signal", "ReLU + Kaiming, 50 layers: the std of z stays within a factor 3 of the first layer's",
+      holds=1 / 3 <= ratio(relu_kaiming) <= 3.0, measured=f"last / first = {ratio(relu_kaiming):.2f}",
+      source="He et al. 2015 (arXiv 1502.01852), §2.2, eq. 10", paper="Var(w) = 2/n keeps the variance at every layer")
+claim("xavier_fades_with_relu", "ReLU + Xavier, 50 layers: the std of z falls below a thousandth of the first layer's",
+      holds=ratio(relu_xavier) < 1e-3, measured=f"last / first = {ratio(relu_xavier):.1e}",
+      source="He et al. 2015 (arXiv 1502.01852), §2.2", paper=f"factor 1/√2 per layer: {2 ** -24.5:.1e} after 49 layers")
+claim("unit_normal_saturates_tanh", "tanh + N(0, 1) weights: most units of layer 10 are saturated (over 80 %)",
+      holds=tanh_normal["saturated"][-1] > 0.8, measured=f"{tanh_normal['saturated'][-1]:.0%} saturated",
+      source="LeCun et al. 1998 (Efficient BackProp), §4.6", paper="large weights saturate the sigmoids: small gradients")
+claim("gain_five_thirds_keeps_tanh_std", "tanh + Xavier × 5/3: after 30 layers the std of z stays near the input's 1 (0.8 to 1.25)",
+      holds=0.8 < tanh_five_thirds["std"][-1] < 1.25, measured=f"std of z at layer 30: {tanh_five_thirds['std'][-1]:.2f}",
+      source="PyTorch torch.nn.init.calculate_gain", paper="gain 5/3 for tanh")
+claim("naive_inits_stay_at_chance", "From N(0, 1) or N(0, 0.01) the 10-layer network does not train (test accuracy under 20 %)",
+      holds=all(at_chance(accuracy[act, scheme]) for act in ("tanh", "relu") for scheme in ("normal", "small")),
+      measured=", ".join(f"{act} {scheme} {figure(accuracy[act, scheme], '{:.0%}')}"
+                         for act in ("tanh", "relu") for scheme in ("normal", "small")),
+      source="Var(z) = n Var(w) Var(x) (Theory); LeCun et al. 1998, §4.6", paper="—")
+claim("variance_preserving_inits_train", "LeCun, Xavier and Kaiming train the tanh network, Kaiming the ReLU network (over 60 %; chance 10 %)",
+      holds=min(accuracy["tanh", s] for s in ("lecun", "xavier", "kaiming")) > 0.6 and accuracy["relu", "kaiming"] > 0.6,
+      measured=", ".join(f"{act} {scheme} {figure(accuracy[act, scheme], '{:.0%}')}"
+                         for act, scheme in (("tanh", "lecun"), ("tanh", "xavier"), ("tanh", "kaiming"), ("relu", "kaiming"))),
+      source="Glorot & Bengio 2010, Table 1; He et al. 2015, Figure 2", paper="deep tanh / ReLU nets train from these inits")
+claim("kaiming_beats_xavier_for_relu", "10 ReLU layers: Kaiming ends at least 10 points above Xavier",
+      holds=accuracy["relu", "kaiming"] > accuracy["relu", "xavier"] + 0.10,
+      measured=f"{accuracy['relu', 'kaiming']:.1%} vs {figure(accuracy['relu', 'xavier'], '{:.1%}')}",
+      source="He et al. 2015 (arXiv 1502.01852), Figure 3", paper="30 ReLU layers: Xavier stalls, theirs converges")
+show_claims()
+tanh_spread = max(accuracy["tanh", s] for s in ("lecun", "xavier", "kaiming")) - min(accuracy["tanh", s] for s in ("lecun", "xavier", "kaiming"))
+print(f"tanh: LeCun, Xavier and Kaiming end within {tanh_spread:.1%} of each other in this run.")
+if relu_normal.diverged:
+    print(f"ReLU from N(0, 1): the loss overflowed at step {relu_normal.diverged_at} and training stopped.")
 
 # %% [markdown]
 # What this means:
 #
-# - **Kaiming keeps a ReLU network's signal alive**: after 50 layers the spread of $z$ is still of
-#   the same order as at the first layer. Xavier, built for tanh, loses a factor $\sqrt 2$ per ReLU
-#   layer, and after 50 layers almost nothing is left.
-# - **N(0, 1) saturates tanh**: most units sit at $\pm 1$, where the gradient is zero.
-# - **Training follows**: from N(0, 1) or N(0, 0.01) the 10-layer network stays at chance (with ReLU,
-#   N(0, 1) makes the loss overflow at once: "diverged"), while the variance-preserving schemes
-#   train. LeCun, Xavier and Kaiming are close for tanh; for ReLU, Kaiming is clearly ahead.
+# - **Kaiming keeps a ReLU network's signal alive**; Xavier, built for tanh, loses a factor $\sqrt 2$ per
+#   ReLU layer (He et al. 2015, §2.2), and after 50 layers almost nothing is left.
+# - **N(0, 1) saturates tanh**: units pinned at $\pm 1$ pass back almost no gradient.
+# - **Training follows**: the naive schemes leave the 10-layer network untrained (a ReLU network from
+#   N(0, 1) overflows: the records say at which step), the variance-preserving ones train it, and for
+#   ReLU Kaiming beats Xavier.
+#
+# Each of these is a claim in the table above, tested on this run's numbers.
 
 # %% [markdown]
 # ## Careful
@@ -273,8 +316,8 @@ for act in ("tanh", "relu"):
 #   choice (uniform with bound $1/\sqrt{n_{in}}$).
 # - Even with the right variance, a finite-width ReLU network's signal scale drifts at random from
 #   layer to layer: the log of its size does a random walk whose variance grows like depth / width
-#   (Hanin & Rolnick 2018, arXiv 1803.01719). Try `kaiming`, ReLU, 50 layers with a few seeds: at
-#   width 256 the ratio wanders more than at 1,024.
+#   (Hanin & Rolnick 2018, arXiv 1803.01719), so narrower layers wander more. Try `kaiming`, ReLU,
+#   50 layers with a few seeds and compare the plot (width 256) with the ratios measured at 1,024.
 # - Batch normalization (notebook 05) and residual connections make a network much less sensitive
 #   to the initial scale, but the variance argument still explains why they help.
 
@@ -285,7 +328,8 @@ for act in ("tanh", "relu"):
 #    initialization $U[-a, a]$, and what standard deviation does it give?
 # 2. With ReLU and Xavier weights in a network of equal widths, by what factor does the std of $z$
 #    shrink per layer? Predict the ratio after 50 layers and compare with "What we measured".
-# 3. Move the `gain` slider with tanh and `xavier`. Which gain keeps the std flat? Compare with
+# 3. Move the `gain` slider with tanh and `xavier`. With a gain above 1 the std of $z$ levels off after a
+#    few layers; at which level? Which gain makes that level about the input's std (1)? Compare with
 #    `nn.init.calculate_gain("tanh")`.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
@@ -294,7 +338,14 @@ a = math.sqrt(6 / (784 + 256))
 print(f"1. a = sqrt(6 / 1040) = {a:.4f}; std = a / sqrt(3) = {a / math.sqrt(3):.4f} = sqrt(2 / 1040)")
 print(f"2. ReLU halves Var(z): the std shrinks by 1/sqrt(2) per layer; after 49 more layers "
       f"{2 ** -24.5:.1e} (measured: {ratio(relu_xavier):.1e})")
-print(f"3. about {nn.init.calculate_gain('tanh'):.3f} (= 5/3): tanh squashes the variance, the gain makes up for it")
+gains = (1.0, 1.25, 1.5, 5 / 3, 2.0, 2.5, 3.0)
+levels = {g: activation_statistics("xavier", "tanh", 30, gain=g)["std"][-1] for g in gains}
+nearest_one = min(gains, key=lambda g: abs(levels[g] - 1))
+print("3. std of z at layer 30 (tanh, xavier): " + ", ".join(f"gain {g:.2f}: {levels[g]:.2f}" for g in gains))
+grows = all(levels[a] < levels[b] for a, b in zip(gains, gains[1:]))
+print(f"   the level {'grows' if grows else 'does not grow steadily'} with the gain; gain {nearest_one:.2f} comes "
+      f"nearest 1. nn.init.calculate_gain('tanh') = {nn.init.calculate_gain('tanh'):.3f} (= 5/3) levels off at "
+      f"{levels[5 / 3]:.2f}: tanh squashes the variance and the gain makes up for it.")
 
 # %% [markdown]
 # ## Flashcards

@@ -32,7 +32,7 @@ scale = "auto"  # "quick" (CPU, seconds), "full" (GPU), "auto" (full when CUDA i
 seed = 0  # an integer, 0 or more
 dropout_p = 0.5  # probability of dropping each hidden unit, 0 to 0.9
 examples_per_class = 100  # training images per digit, 3 to 500
-few_per_class = 2  # images per digit in the "very few examples" comparison, 1 to 20
+few_per_class = 10  # images per digit in the "few examples" comparison, 1 to 20 (10: the paper's smallest set)
 
 # %%
 import matplotlib.pyplot as plt
@@ -40,6 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lessonlib.claims import claim, figure, show_claims
 from lessonlib.data import load_dataset, per_class
 from lessonlib.flashcards import quiz
 from lessonlib.live import int_slider, live, slider
@@ -80,8 +81,10 @@ run = start(scale, seed, dropout_p=between(dropout_p, 0.0, 0.9),
 # Why should this help? A unit cannot rely on any particular other unit being there, so it cannot
 # team up with a few others to fit the noise of individual training images ("co-adaptation"): each
 # unit has to be useful on its own, in many contexts. That is the card's "decrease dependence on a given
-# feature". In the paper, dropout lowered the MNIST test error of a fully-connected network from 1.60 %
-# to 1.25 % (Table 2), and it did not help with very few training examples (§7.4).
+# feature". In the paper's Table 2 (MNIST), a standard network of logistic units had 1.60 % test error,
+# a dropout network of logistic units 1.35 %. With their smallest training sets, 100 and 500 images,
+# dropout gave no improvement: the network had enough parameters to overfit them despite the noise
+# (§7.4); the gain grew with the size of the set, up to a point, and then declined.
 
 # %% [markdown]
 # ## From scratch
@@ -181,16 +184,19 @@ for p in sweep_p:  # trained once, for the right-hand panel; the sliders add poi
     train(p, examples_per_class)
 n_weights = sum(w.numel() for w in train(0.0, examples_per_class)[0].parameters())
 print(f"{n_weights:,} weights, {10 * examples_per_class:,} training images, {steps} steps of 100 images")
+plain_test = [e["test_loss"] for e in train(0.0, examples_per_class)[1].epochs]
+print(f"without dropout the test loss {'rose' if plain_test[-1] > min(plain_test) else 'did not rise'} from its "
+      f"lowest {min(plain_test):.3f} to {plain_test[-1]:.3f} at the end; train-test gap for p = "
+      + ", ".join(f"{p:g}: {final(p, examples_per_class)['gap']:.3f}" for p in sweep_p))
 live(show_dropout, dropout_p=slider(dropout_p, 0.0, 0.9, 0.05),
      examples_per_class=int_slider(examples_per_class, 3, 500))
 
 # %% [markdown]
-# Without dropout (gray) the training loss dives towards zero while the test loss turns round and
-# climbs: the network memorizes its training images and grows over-confident on new ones. With dropout
-# (blue) the training loss stays higher and the test loss stays lower. On the right, the gap between
-# them shrinks as $p$ grows; at very large $p$ the thinned networks are too thin and both losses rise.
-# Move the size slider to 5 images per digit, or to 500: each new setting trains a network (a second or
-# two) and adds its point on the right.
+# Overfitting shows as a training loss (dashed) that keeps falling while the test loss (solid) stops
+# falling or climbs: the network memorizes its training images and grows over-confident on new ones.
+# Compare the gray curves (no dropout) with the blue ones (dropout), and on the right the gap for each
+# $p$ (the line above prints this run's numbers). Move the size slider to 5 images per digit, or to 500:
+# each new setting trains a network (a second or two) and adds its point on the right.
 #
 # ### A different network at every step
 #
@@ -244,9 +250,10 @@ fig.tight_layout()
 assert torch.equal(eval_probs[0], eval_probs[1])  # eval mode is deterministic
 
 # %% [markdown]
-# ### Does it help with very few examples?
+# ### Does it help with few examples?
 #
-# The same comparison with only a handful of training images per digit.
+# The same comparison with `few_per_class` training images per digit (by default 10, 100 images in all:
+# the smallest set of Srivastava et al. §7.4).
 
 # %%
 sizes = (few_per_class, examples_per_class)
@@ -293,6 +300,9 @@ ax.set(xlabel="units of the last hidden layer, most important first", ylabel="te
        title="Remove one unit: how much worse does the network get?")
 ax.legend(fontsize=8)
 fig.tight_layout()
+helpful = (damage[0.0] < 0).float().mean().item()
+print(f"without dropout, removing a unit lowers the test loss for {helpful:.0%} of the units "
+      f"(the median change is {damage[0.0].median():+.4f})")
 
 # %% [markdown]
 # ## What we measured
@@ -304,6 +314,8 @@ accuracy = {p: train(p, examples_per_class)[1].epochs[-1]["test_accuracy"] for p
 record("test_loss_no_dropout", plain["test"], f"{examples_per_class} images per digit, no dropout: test cross-entropy {{:.3f}}")
 record("test_loss_dropout", dropped["test"], f"{examples_per_class} images per digit, dropout p = {dropout_p:g}: test cross-entropy {{:.3f}}")
 record("test_loss_ratio", dropped["test"] / plain["test"], "test loss with dropout / without: {:.2f}")
+record("train_loss_no_dropout", plain["train"], "training cross-entropy (eval mode) without dropout: {:.4f}")
+record("train_loss_dropout", dropped["train"], "training cross-entropy (eval mode) with dropout: {:.4f}")
 record("gap_no_dropout", plain["gap"], "train-test gap without dropout: {:.3f}")
 record("gap_dropout", dropped["gap"], "train-test gap with dropout: {:.3f}")
 record("test_accuracy_no_dropout", accuracy[0.0], "test accuracy without dropout: {:.1%}")
@@ -313,22 +325,49 @@ record("few_test_loss_ratio", dropped_few["test"] / plain_few["test"],
 record("top_unit_damage_ratio", (damage[dropout_p].max() / damage[0.0].max()).item(),
        "test-loss increase when the most important unit is removed, with dropout / without: {:.2f}")
 
+# %%
+calibrated = dropout_p == 0.5 and examples_per_class == 100  # the margins were set from seeds 0-12 here
+why = "calibrated at p = 0.5 with 100 images per digit"
+paper = "Srivastava et al. 2014 (JMLR 15)"
+accuracy_change = accuracy[dropout_p] - accuracy[0.0]
+claim("dropout_lowers_test_loss", "With 100 images per digit, dropout lowers the test cross-entropy by at least 10 %",
+      holds=dropped["test"] < 0.9 * plain["test"], measured=f"{dropped['test']:.3f} vs {plain['test']:.3f}",
+      source=f"{paper}, Table 2", paper="MNIST test error: logistic net 1.60 %, with dropout 1.35 %",
+      applies=calibrated, condition=why)
+claim("dropout_narrows_gap", "With 100 images per digit, dropout narrows the train-test gap by at least 15 %",
+      holds=dropped["gap"] < 0.85 * plain["gap"], measured=f"{dropped['gap']:.3f} vs {plain['gap']:.3f}",
+      source=f"{paper}, abstract", paper="significantly reduces overfitting", applies=calibrated, condition=why)
+claim("dropout_slows_training_loss", f"After the same {steps} steps, the training loss with dropout is at least twice as high",
+      holds=dropped["train"] > 2 * plain["train"], measured=f"{dropped['train']:.4f} vs {plain['train']:.4f}",
+      source=f"{paper}, Conclusion", paper="2-3 times longer to train", applies=calibrated, condition=why)
+claim("accuracy_moves_little", "With 100 images per digit, dropout changes the test accuracy by less than 4 points",
+      holds=abs(accuracy_change) < 0.04, measured=f"{accuracy[dropout_p]:.1%} vs {accuracy[0.0]:.1%} ({100 * accuracy_change:+.1f} points)",
+      source="this notebook's experiment", paper="—", applies=calibrated, condition=why)
+claim("no_single_unit_critical", "Removing the most important unit costs the dropout network less than half as much",
+      holds=damage[dropout_p].max() < 0.5 * damage[0.0].max(),
+      measured=f"+{damage[dropout_p].max():.4f} vs +{damage[0.0].max():.4f}",
+      source=f"{paper}, §2 (co-adaptation)", paper="—", applies=calibrated, condition=why)
+show_claims()
+few_ratio, many_ratio = dropped_few["test"] / plain_few["test"], dropped["test"] / plain["test"]
+print(f"Test loss with / without dropout: {few_ratio:.2f} with {few_per_class} images per digit, {many_ratio:.2f} with "
+      f"{examples_per_class}: in this run dropout's gain was {'smaller' if few_ratio > many_ratio else 'not smaller'} "
+      f"with the fewer images.")
+
 # %% [markdown]
 # What this means:
 #
-# - **With enough images, dropout lowers the test loss clearly and narrows the train-test gap.** The
-#   network without dropout drives its training loss to almost zero and becomes over-confident on test
-#   images; with dropout it cannot memorize as easily.
-# - **Accuracy moves much less than the loss.** Both networks rank the right digit first about equally
-#   often; the difference is in how sure they are when they are wrong. That is why the test loss, not
-#   only the accuracy, is the thing to watch for overfitting.
-# - **With very few images, dropout does not help**: with one or two images per digit the two test losses
-#   are about the same (dropout sometimes a little better, sometimes worse). There is little to overfit
-#   that dropout could prevent, as Srivastava et al. found (§7.4).
-# - **No single unit is critical with dropout**: removing the most important unit of the last hidden
-#   layer costs the dropout network much less test loss than the plain one, the card's "decrease
-#   dependence on a given feature" made measurable. (Removing a typical unit of the plain network can
-#   even *lower* its test loss a little: it makes the over-confident network less sure.)
+# - **With enough images, dropout lowers the test loss and narrows the train-test gap**: the network
+#   without dropout memorizes its training images and becomes over-confident on test images; with
+#   dropout it cannot memorize as easily.
+# - **Accuracy moves much less than the loss**: the cross-entropy also counts how sure the network is,
+#   so the test loss, not only the accuracy, is the thing to watch for overfitting.
+# - **Few images**: Srivastava et al. (§7.4) saw no gain on their smallest sets (100 and 500 images):
+#   the network overfit them even with dropout's noise. The line above compares this run's two sizes;
+#   at this scale the difference is within seed-to-seed noise at some seeds, so it is not among the claims.
+# - **No single unit is critical with dropout**: the card's "decrease dependence on a given feature"
+#   made measurable.
+#
+# The claims table above says whether each of these held in your run.
 
 # %% [markdown]
 # ## Careful
@@ -340,15 +379,15 @@ record("top_unit_damage_ratio", (damage[dropout_p].max() / damage[0.0].max()).it
 #   al. §4, §7.5); for generalized linear models it acts like an adaptive L2 penalty (Wager, Wang & Liang
 #   2013, arXiv 1307.1493); it approximates Bayesian inference, so train-mode passes at test time give an
 #   uncertainty estimate ("MC dropout", Gal & Ghahramani 2016, arXiv 1506.02142).
-# - **Dropout is a regularizer, so it needs overfitting to fight.** With very few examples it did not help
-#   in the paper (§7.4) nor here; with huge data and a model that underfits, it only slows training down.
+# - **Dropout is a regularizer, not a cure for too little data.** On the smallest sets it gave no gain in
+#   the paper, the network overfitting them anyway (§7.4); with a model that underfits there is no
+#   overfitting for it to fight.
 # - **It costs training time**: each step trains a noisy thinned network, so the training loss falls
-#   more slowly. Srivastava et al. report 2-3 times longer training (Conclusion). Compare the dashed curves above.
+#   more slowly (a claim above). Srivastava et al. report 2-3 times longer training (Conclusion). Compare the dashed curves above.
 # - **Train vs eval mode**: `nn.Dropout` is active only in `model.train()`. Forgetting `model.eval()` at
 #   test time gives noisy, worse predictions (the scattered points above). With inverted dropout nothing
 #   else changes at test time; with the original form the weights must be scaled by $1 - p$.
-# - **Accuracy alone hides the effect**: in our runs the test accuracy barely moves while the test
-#   cross-entropy drops a lot. The paper's large accuracy gains came with max-norm constraints, large
+# - **Accuracy alone can hide the effect** (see the claims table). The paper's accuracy gains came with max-norm constraints, large
 #   learning rates and long training (Table 2: 1.25 % with ReLU and dropout, 1.06 % with max-norm, 0.95 % with max-norm and wider layers).
 # - **Dropout before batch normalization** shifts the variance of the activations between training and
 #   test time, and BN's running statistics no longer fit at test time (Li, Chen, Hu & Yang 2019,
@@ -371,10 +410,11 @@ print(f"1. 2 / 0.7 = {2 / 0.7:.3f} with probability 0.7, 0 otherwise: E = 0.7 * 
 gap = (train_probs.mean(0) - eval_probs[0]).abs().max().item()
 print(f"2. largest difference between the train-mode average and eval mode: {gap:.3f}. Exact only for a linear "
       "network: the ReLUs and the softmax make the mean of the outputs differ from the output of the mean.")
-print(f"3. This run: {few_per_class} per digit, ratio {dropped_few['test'] / plain_few['test']:.2f}; "
-      f"{examples_per_class} per digit, ratio {dropped['test'] / plain['test']:.2f}. Over seeds 0-2 (quick scale) we saw "
-      "1 per digit 1.11-1.19 (hurts), 2-3 per digit 0.87-1.11, 10 per digit 0.85-1.00, 100 per digit 0.72-0.80: "
-      "dropout starts to pay once there are a few dozen images per digit to overfit.")
+ratios = {k: final(dropout_p, k)["test"] / final(0.0, k)["test"] for k in (3, 10, 30, 100)}  # trains what is missing
+pays = [k for k in ratios if ratios[k] < 0.9]
+print("3. test loss with / without dropout, this run: " + ", ".join(f"{k} per digit {r:.2f}" for k, r in ratios.items()))
+print(f"   the smallest of these sizes where dropout lowers the test loss by more than 10 %: {pays[0]} per digit" if pays
+      else "   at none of these sizes does dropout lower the test loss by more than 10 %", "(one seed: try others).")
 
 # %% [markdown]
 # ## Flashcards

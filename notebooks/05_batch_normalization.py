@@ -43,6 +43,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from lessonlib.claims import claim, show_claims
 from lessonlib.data import ImageSet, load_dataset
 from lessonlib.flashcards import quiz
 from lessonlib.live import live, log_slider
@@ -86,7 +87,7 @@ run = start(scale, seed, learning_rate=between(learning_rate, 0.01, 10.0), init_
 # variance of each input should remove most of that. On MNIST with three hidden layers of 100 sigmoid
 # units and small Gaussian initial weights (their Figure 1), batch normalization trained faster and kept
 # the distribution of a sigmoid's input steady. On ImageNet it reached the baseline's accuracy in 14
-# times fewer steps and allowed much larger learning rates.
+# times fewer steps and allowed much larger learning rates (abstract; §4.2).
 
 # %% [markdown]
 # ## From scratch
@@ -260,16 +261,16 @@ live(show_batch_norm, learning_rate=log_slider(learning_rate, grid_lr[0], grid_l
 
 # %% [markdown]
 # Bottom: every cell of the grid, without and with batch normalization: the final test accuracy and the
-# steps it took to reach the target ("never": not within the budget). Without BN, only a narrow band of
-# learning rate and initialization trains at all in this budget: with small weights the sigmoid layers
-# pass on almost no signal and the gradients vanish; with a large learning rate the plain network is
-# thrown about. With BN nearly every cell trains, most of them in a fraction of the steps.
+# steps it took to reach the target ("never": not within the budget). Count the cells that reach the
+# target on each side, and where both do, compare the steps. Without BN, the scale of the weights decides
+# how much signal and gradient pass through the sigmoids (notebook 03); BN re-scales every layer's input
+# whatever the weights' scale.
 #
 # Top (the paper's Figure 1 idea): the input of one sigmoid unit of the last hidden layer, over the test
 # images, during training: the median and the 15th-85th percentile band. Without BN its location and
 # spread are whatever the earlier layers make of them, and they move as those layers learn; with BN each
-# pre-activation is re-centred and re-scaled every step, and only $\gamma$ and $\beta$ move it, slowly.
-# Move the sliders: each position is a cell of the grid, framed in red.
+# pre-activation is re-centred and re-scaled every step, and only $\gamma$, $\beta$ and the direction of
+# the weights move it. Move the sliders: each position is a cell of the grid, framed in red.
 #
 # ### Train mode vs eval mode, and small batches
 #
@@ -304,43 +305,84 @@ ax.legend(fontsize=8)
 fig.tight_layout()
 
 # %% [markdown]
-# With batches of 60 or more, training-mode statistics are close to the running ones and the two modes
-# agree. With a handful of images per batch the statistics are so noisy that the same network loses much
-# of its accuracy: with 2 images, each unit's normalized value is just $\pm 1$. That is why `model.eval()`
-# matters at test time, and why BN suffers when training itself has to use tiny batches.
+# With large batches, training-mode statistics come close to the running ones and the two modes should
+# agree. With a handful of images per batch the statistics are noisy: with 2 images, each unit's
+# normalized value is just $\pm 1$. The claims below say how much accuracy that cost in this run. That is
+# why `model.eval()` matters at test time, and why BN suffers when training itself has to use tiny batches.
 
 # %% [markdown]
 # ## What we measured
 
 # %%
-budget = lambda when: torch.where(torch.isfinite(when), when, float(steps)).mean().item()  # noqa: E731 never = budget
 reached = torch.isfinite(grid_steps)
-_, default_quantiles = pair(learning_rate, init_std)
+both = reached[0] & reached[1]  # cells both reach: only there can the steps be compared
+mean_steps = lambda bn: grid_steps[bn][both].mean().item() if both.any() else math.nan  # noqa: E731
+reference_lr, reference_std = 1.0, 0.1  # the drift is compared at one fixed cell of the grid, whatever the sliders
+_, reference_quantiles = pair(reference_lr, reference_std)
 record("cells", grid_steps[0].numel(), "grid cells (learning rate x init std): {}")
 record("plain_cells_reached", int(reached[0].sum()), f"without BN: {{}} cells reach {target_accuracy:.0%} test accuracy within {steps} steps")
 record("bn_cells_reached", int(reached[1].sum()), f"with BN: {{}} cells reach {target_accuracy:.0%} test accuracy within {steps} steps")
-record("plain_not_slower_cells", int((reached[0] & (grid_steps[0] <= grid_steps[1])).sum()),
-       "cells where training without BN reached the target no later than with BN: {}")
-record("plain_mean_steps", budget(grid_steps[0]), "without BN: {:.0f} steps to the target on average (never = the whole budget)")
-record("bn_mean_steps", budget(grid_steps[1]), "with BN: {:.0f} steps to the target on average (never = the whole budget)")
-record("plain_drift", drift(default_quantiles[:, 0]), "without BN: the layer-3 sigmoid's median input moves by {:.2f} times its spread")
-record("bn_drift", drift(default_quantiles[:, 1]), "with BN: the layer-3 sigmoid's median input moves by {:.2f} times its spread")
+record("both_cells_reached", int(both.sum()), "cells reached by both, where the steps can be compared: {}")
+record("plain_not_slower_cells", int((both & (grid_steps[0] <= grid_steps[1])).sum()),
+       "of these, cells where training without BN reached the target no later than with BN: {}")
+record("plain_steps_both", mean_steps(0), "on the cells both reach, without BN: {:.0f} steps to the target on average")
+record("bn_steps_both", mean_steps(1), "on the cells both reach, with BN: {:.0f} steps to the target on average")
+record("plain_drift", drift(reference_quantiles[:, 0]),
+       f"lr {reference_lr:g}, init std {reference_std:g}, without BN: the layer-3 sigmoid's median input moves by {{:.2f}} times its spread")
+record("bn_drift", drift(reference_quantiles[:, 1]),
+       f"lr {reference_lr:g}, init std {reference_std:g}, with BN: the layer-3 sigmoid's median input moves by {{:.2f}} times its spread")
+quantiles_all = torch.stack(grid.probe_quantiles)  # (evaluations, cells, 3)
+drifts = torch.tensor([drift(quantiles_all[:, m]) for m in range(len(cells))]).view(shape)
+record("steadier_cells", int((drifts[1] < 0.5 * drifts[0]).sum()),
+       "cells where BN's median input moves less than half as far as without BN: {}")
 record("eval_mode_accuracy", eval_mode, "BN network, eval mode (running statistics): test accuracy {:.1%}")
 record("train_mode_accuracy_batch2", train_mode[0], "the same network in train mode, test batches of 2: test accuracy {:.1%}")
 record("train_mode_accuracy_large_batch", train_mode[-1],
        f"the same network in train mode, test batches of {batch_sizes[-1]}: test accuracy {{:.1%}}")
 
+# %%
+n_cells = grid_steps[0].numel()
+calibrated, why = target_accuracy == 0.8, "calibrated with the target at 80 %"
+paper = "Ioffe & Szegedy 2015 (arXiv 1502.03167)"
+claim("bn_trains_most_cells", "With BN at least 2/3 of the grid's cells reach the target; without BN at most 1/3",
+      holds=reached[1].sum() >= 2 / 3 * n_cells and reached[0].sum() <= 1 / 3 * n_cells,
+      measured=f"with BN {int(reached[1].sum())}/{n_cells}, without {int(reached[0].sum())}/{n_cells}",
+      source=f"{paper}, §3.3 and §4.2", paper="much higher learning rates, less care with initialization",
+      applies=calibrated, condition=why)
+claim("bn_first_where_both_reach", "Where both reach the target, BN gets there first in every cell, in under 3/4 of the steps on average",
+      holds=bool(both.any()) and int((both & (grid_steps[0] <= grid_steps[1])).sum()) == 0
+      and mean_steps(1) < 0.75 * mean_steps(0),
+      measured=(f"{int(both.sum())} cell{'s' * (int(both.sum()) > 1)}: {mean_steps(1):.0f} vs {mean_steps(0):.0f} steps"
+                if both.any() else "no cell reached by both"),
+      source=f"{paper}, abstract and §4.2", paper="the baseline's accuracy in 14× fewer steps",
+      applies=calibrated, condition=why)
+claim("bn_steadier_sigmoid_input", f"At lr {reference_lr:g}, init std {reference_std:g}: BN's median sigmoid input moves less than a tenth as far",
+      holds=drift(reference_quantiles[:, 1]) < 0.1 * drift(reference_quantiles[:, 0]),
+      measured=f"{drift(reference_quantiles[:, 1]):.2f} vs {drift(reference_quantiles[:, 0]):.2f} × the initial spread",
+      source=f"{paper}, Figure 1(b, c)", paper="steadier with BN (plotted, no number)")
+trained_cell = eval_mode > 0.5
+claim("tiny_batches_break_train_mode", "In train mode with test batches of 2, the BN network loses over 15 points",
+      holds=train_mode[0] < eval_mode - 0.15, measured=f"{train_mode[0]:.1%} vs {eval_mode:.1%} in eval mode",
+      source="Ioffe 2017 (arXiv 1702.03275), §1", paper="BN degrades with small minibatches",
+      applies=trained_cell, condition="the BN network at this cell did not train: eval accuracy 50 % or less")
+claim("large_batches_match_eval_mode", f"In train mode with test batches of {batch_sizes[-1]}, accuracy is within 8 points of eval mode",
+      holds=abs(train_mode[-1] - eval_mode) < 0.08, measured=f"{train_mode[-1]:.1%} vs {eval_mode:.1%}",
+      source=f"{paper}, Algorithm 2", paper="running averages stand in for the batch statistics",
+      applies=trained_cell, condition="the BN network at this cell did not train: eval accuracy 50 % or less")
+show_claims()
+
 # %% [markdown]
 # What this means:
 #
-# - **Card 11 holds here**: with batch normalization almost every combination of learning rate and
-#   initial scale trains, and quickly; without it only a narrow band does, and where both train, BN gets
-#   there first. "Less sensitivity to initialization, larger learning rates" in one picture.
-# - **The distribution of a layer's input is steadier with BN** (the paper's Figure 1): relative to its
-#   spread, the median input of a sigmoid moves far less. Whether this is *why* BN helps is another
-#   question (see "Careful").
+# - **Card 11**: "less sensitivity to initialization, larger learning rates" is a statement about the
+#   grid: how many cells train with and without BN, and where both train, which gets there first. The
+#   cells that never reach the target are counted apart, not as "slow".
+# - **The distribution of a layer's input is steadier with BN** (the paper's Figure 1), measured at one
+#   fixed cell. Whether this is *why* BN helps is another question (see "Careful").
 # - **Train and eval mode differ**: in eval mode a prediction uses running statistics and does not depend
-#   on the rest of the batch; in train mode with tiny batches the same network is much worse.
+#   on the rest of the batch; in train mode with tiny batches it does.
+#
+# The claims table above says whether each held in your run.
 
 # %% [markdown]
 # ## Careful
@@ -355,7 +397,7 @@ record("train_mode_accuracy_large_batch", train_mode[-1],
 #   they are not proof of the mechanism.
 # - **What the card gets right** is the effect (card 11): faster training, larger learning rates, less
 #   fuss with initialization (Ioffe & Szegedy 2015: the ImageNet baseline's accuracy in 14 times fewer
-#   steps). BN also adds a little noise from the batch statistics, which regularizes somewhat.
+#   steps). BN also adds a little noise from the batch statistics, which regularizes somewhat (their §3.4).
 # - **Small batches**: the batch statistics get noisy, and accuracy drops (figure above). Remedies: Batch
 #   Renormalization (Ioffe 2017, arXiv 1702.03275), or normalizing over features instead of the batch:
 #   Layer Normalization (Ba, Kiros & Hinton 2016, arXiv 1607.06450), Group Normalization (Wu & He 2018,

@@ -1,51 +1,62 @@
-"""CLAIMS.md §05: with batch norm most of a learning-rate x init grid trains, without it few cells do, and BN is faster.
+"""Claims of 05_batch_normalization, declared in its "What we measured" cell (lessonlib.claims).
 
-Calibrated on the bundled MNIST, quick scale (14 x 14 images, 3 x 100 sigmoid units, SGD, batches of 60,
-250 steps, target 80 % test accuracy, grid lr 0.1/1/10 x init std 0.01/0.1/1), seeds 0-2:
-cells reaching the target: with BN 8/9, without 1/9 (every seed); cells where plain training was not
-slower than BN: 0; mean steps to the target (never = 250): with BN 83-131, without 239-247.
-Drift of a layer-3 sigmoid's median input (x its initial 15-85th percentile spread), at the run's cell:
-with BN 0.08-1.95, without 9.5-1369 (ratio BN / plain at most 0.21).
-BN network in eval mode 0.87-0.90; in train mode with test batches of 2: 0.32-0.58; of 250: 0.88-0.91.
+Declared claims: bn_trains_most_cells, bn_first_where_both_reach, bn_steadier_sigmoid_input,
+tiny_batches_break_train_mode, large_batches_match_eval_mode.
+
+Spread over seeds 0-12 at quick scale (14 x 14 images, 3 x 100 sigmoid units, SGD, batches of 60, 250 steps,
+target 80 %, grid lr 0.1/1/10 x init std 0.01/0.1/1), min / median / max against the claim's threshold:
+cells reaching the target: with BN 8 / 8 / 9 of 9 (claim >= 6), without BN 1 / 1 / 1 (claim <= 3); cells both
+reach: 1 at every seed, where BN needed 50 / 50 / 75 steps and plain SGD 125 / 175 / 225, BN / plain 0.22 / 0.33 /
+0.50 (claim < 0.75; mean + 3 sd = 0.6); plain SGD never reached the target before BN. The unreached cells are
+reported apart (they used to count as the whole budget in a mean over all cells).
+Drift of a layer-3 sigmoid's median input (x its initial 15-85th percentile spread) at the fixed cell lr 1, init
+std 0.1: with BN 0.047 / 0.19 / 0.25, without 36 / 71 / 100, ratio at most 0.0053 (claim < 0.1). At the slider's
+cell lr 10 the two drifts were within a few % of each other at some seeds, so the claim no longer follows the sliders.
+BN network in eval mode 0.85 / 0.88 / 0.92; train mode with test batches of 2: 0.49 / 0.55 / 0.57, i.e. 0.31 to 0.38
+below eval mode (claim > 0.15); batches of 250 differ from eval mode by 0 / 0.010 / 0.046 (claim < 0.08; mean + 3 sd
+= 0.048).
 """
 
-import pytest
-from nbrun import execute
+import math
 
-# Seeds 1 and 2 also move the sliders' cell (the grid itself is the same for every cell).
+import pytest
+from nbrun import assert_claims_hold, execute
+
+NAME = "05_batch_normalization"
+EXPECTED_CLAIMS = {"bn_trains_most_cells", "bn_first_where_both_reach", "bn_steadier_sigmoid_input",
+                   "tiny_batches_break_train_mode", "large_batches_match_eval_mode"}
+# Seeds 1 and 2 also move the sliders' cell (the grid and the drift's reference cell are the same for every cell).
 RUNS = [dict(seed=0), dict(seed=1, learning_rate=0.1, init_std=0.01), dict(seed=2, learning_rate=10.0, init_std=1.0)]
 
 
 @pytest.fixture(scope="module", params=RUNS, ids=lambda p: f"seed{p['seed']}")
-def measured(request):
-    return execute("05_batch_normalization", **request.param).measured
+def executed(request):
+    return execute(NAME, **request.param)
 
 
 @pytest.mark.claim
-def test_bn_reaches_the_target_in_most_cells_and_plain_training_in_few(measured):
-    assert measured["bn_cells_reached"] >= 2 / 3 * measured["cells"]
-    assert measured["plain_cells_reached"] <= 1 / 3 * measured["cells"]
+def test_every_declared_claim_holds(executed):
+    assert_claims_hold(executed, EXPECTED_CLAIMS)
 
 
 @pytest.mark.claim
-def test_bn_needs_fewer_steps(measured):
+def test_steps_are_compared_only_where_both_reach_the_target(executed):
+    # Cells that never reach the target are counted apart (plain/bn_cells_reached), not as the whole budget.
+    measured = executed.measured
+    assert 1 <= measured["both_cells_reached"] <= min(measured["plain_cells_reached"], measured["bn_cells_reached"])
     assert measured["plain_not_slower_cells"] == 0
-    assert measured["bn_mean_steps"] < 0.75 * measured["plain_mean_steps"]
+    assert math.isfinite(measured["plain_steps_both"]) and measured["bn_steps_both"] < measured["plain_steps_both"]
 
 
 @pytest.mark.claim
-def test_bn_keeps_a_sigmoid_input_distribution_steadier(measured):
-    assert measured["bn_drift"] < 0.5 * measured["plain_drift"]
-
-
-@pytest.mark.claim
-def test_tiny_batches_break_train_mode_statistics_and_large_ones_match_eval_mode(measured):
-    assert measured["train_mode_accuracy_batch2"] < measured["eval_mode_accuracy"] - 0.15
-    assert abs(measured["train_mode_accuracy_large_batch"] - measured["eval_mode_accuracy"]) < 0.05
+def test_drift_is_measured_at_a_fixed_cell_whatever_the_sliders(executed):
+    # The drift claim no longer follows the sliders (at lr 10 the two drifts were within a few % of each other).
+    text = executed.claims["bn_steadier_sigmoid_input"]["statement"]
+    assert text.startswith("At lr 1, init std 0.1")
 
 
 @pytest.mark.notebook
 def test_figures_are_plain_images():
-    executed = execute("05_batch_normalization", **RUNS[0])
+    executed = execute(NAME, **RUNS[0])
     images = [o for c in executed.notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 2
