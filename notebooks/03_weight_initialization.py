@@ -305,7 +305,10 @@ if relu_normal.diverged:
 # %% [markdown]
 # ## Careful
 #
-# - The card's "var(z) = 1/n" is not quite the aim. The aim is $\operatorname{Var}(z) \approx \operatorname{Var}(x)$,
+# - **Card 6's problem is depth, not one large variance.** With N(0, 1) weights $\operatorname{Var}(z)$ grows
+#   about $n$-fold per layer, so activations explode or saturate; with too small weights they vanish, and the
+#   gradients do the same on the way back (Glorot & Bengio 2010, §4). The figures above show the forward pass.
+# - Card 7's "var(z) = 1/n" is not quite the aim. The aim is $\operatorname{Var}(z) \approx \operatorname{Var}(x)$,
 #   which needs $\operatorname{Var}(w) = 1/n$; "weight × $\sqrt{1/n}$" (starting from N(0, 1) weights)
 #   is **LeCun's fan-in rule** (LeCun, Bottou, Orr & Müller, *Efficient BackProp*, 1998).
 # - **Glorot & Bengio (2010)** average fan-in and fan-out, $\operatorname{Var}(w) = 2/(n_{in}+n_{out})$,

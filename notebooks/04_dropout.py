@@ -372,7 +372,7 @@ print(f"Test loss with / without dropout: {few_ratio:.2f} with {few_per_class} i
 # %% [markdown]
 # ## Careful
 #
-# - **"Decrease dependence on a given feature" is the co-adaptation argument** of Hinton et al. (2012,
+# - **Card 8's "decrease dependence on a given feature" is the co-adaptation argument** of Hinton et al. (2012,
 #   arXiv 1207.0580) and Srivastava et al. (2014): a unit cannot count on others being present. It is an
 #   intuition, not a theorem. Other readings of the same method: dropout trains an ensemble of $2^n$
 #   weight-sharing networks and the test-time network approximates their geometric mean (Srivastava et

@@ -118,6 +118,33 @@ def test_notes_carry_the_nuance_with_citations() -> None:
     assert "1708.02002" in note[14] and "easy negatives" in note[14]
     assert "1708.02002" in note[15] and "not robust to outliers" in note[15]
     assert "depth" in note[6] and "variance" in note[6]
+    assert "during" in note[1] and "Krizhevsky" in note[1]
+    assert "σ = 0" in note[5] and "per channel" in note[5]
+    assert "noise floor" in note[20] and "1506.01186" in note[20]
+    assert "wrong place" in note[21] and "supervised" in note[21]
+    # Notebook 06 measures weighting raising majority precision: the costs are majority recall and minority precision.
+    assert "majority precision usually rises" in note[12] and "costs some majority precision" not in note[12]
+
+
+def careful_section(notebook: str) -> str:
+    """The markdown of a notebook's "## Careful" section (up to the next section)."""
+    text = (ROOT / "notebooks" / f"{notebook}.py").read_text()
+    return text.split("# ## Careful", 1)[1].split("# ## ", 1)[0]
+
+
+def test_every_card_a_careful_section_corrects_has_a_note_and_back() -> None:
+    """A card named in its notebook's Careful section ("card N") has a note with a citation, and every note's card
+    is named in the Careful section of a notebook it belongs to: the deck and the notebooks tell the same story."""
+    import re
+
+    deck = {card.id: card for card in load_deck()}
+    corrected = {int(n) for notebook in MAPPING if notebook not in ("00_overview", "12_review")
+                 for n in re.findall(r"[Cc]ards? (\d+)", careful_section(notebook))
+                 if int(n) in {card.id for card in cards_for(notebook)}}
+    with_note = {card_id for card_id, card in deck.items() if card.note}
+    assert corrected == with_note
+    for card_id in with_note:  # a citation: an arXiv number or an author and a year
+        assert re.search(r"arXiv \d{4}\.\d{4,5}|[A-Z][a-z]+.{0,40}(19|20)\d\d", deck[card_id].note), card_id
 
 
 # ---------------------------------------------------------------------------------------------- the schedule
