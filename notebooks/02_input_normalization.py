@@ -43,6 +43,7 @@ import torch
 import torch.nn.functional as F
 from torchvision.transforms import v2
 
+from lessonlib.claims import claim, figure, show_claims
 from lessonlib.data import load_dataset
 from lessonlib.flashcards import quiz
 from lessonlib.live import choice, slider, live
@@ -78,14 +79,28 @@ run = start(scale, seed, dataset=one_of(dataset, ("mnist", "fashion_mnist")), of
 # positive, all of a unit's weights get updates of the same sign: they can only all grow or all shrink
 # together, and reaching a minimum that needs some up and some down takes a zigzag.
 #
-# The same in terms of curvature. For logistic regression near its start, the Hessian of the loss is
-# about $\tfrac14\, \mathbb E[x x^\top] = \tfrac14 (\Sigma + \mu \mu^\top)$. A non-zero mean adds an
-# eigenvalue of about $\tfrac14 \lVert\mu\rVert^2$ in the direction of $\mu$; with 784 pixels all
-# shifted by $c$, that is $\tfrac14 \cdot 784\, c^2$. Gradient descent diverges when the learning rate
-# exceeds $2/\lambda_{\max}$, and along the flattest direction it moves only by a factor $1 - \eta \lambda_{\min}$
-# per step: the number of steps grows with the condition number $\lambda_{\max}/\lambda_{\min}$.
-# Removing the mean removes that eigenvalue; dividing by $\sigma$ makes the remaining ones more alike
-# (inputs with a larger spread would otherwise learn faster than the rest).
+# The same in terms of curvature (LeCun et al. 1998, §5). Our model is softmax regression with $K = 10$
+# classes, logits $W^\top \tilde x$ with $\tilde x = (x, 1)$ (the 1 carries the bias). At the start, $W = 0$,
+# every image gets $p = \tfrac1K \mathbf 1$, and the Hessian of the mean cross-entropy is exactly
+#
+# $$H = \mathbb E\big[(\operatorname{diag} p - p p^\top) \otimes \tilde x \tilde x^\top\big]
+# = \tfrac1K \big(I_K - \tfrac1K \mathbf 1 \mathbf 1^\top\big) \otimes \mathbb E[\tilde x \tilde x^\top],
+# \qquad \mathbb E[\tilde x \tilde x^\top] = \Sigma + \tilde\mu \tilde\mu^\top .$$
+#
+# $I_K - \tfrac1K \mathbf 1 \mathbf 1^\top$ has $K - 1$ eigenvalues 1 (and one 0: adding the same number
+# to every logit changes nothing), so each eigenvalue $\lambda$ of $\mathbb E[\tilde x \tilde x^\top]$ appears
+# $K - 1$ times in $H$, divided by $K$. (Binary logistic regression has $\tfrac14$ in place of $\tfrac1K$.)
+# A non-zero mean adds to $\mathbb E[\tilde x \tilde x^\top]$ an eigenvalue of about
+# $\lVert\tilde\mu\rVert^2$; with 784 pixels all shifted by $c$, that is $784\, c^2 + 1$, so $H$ gains
+# $K - 1 = 9$ equal eigenvalues of about $(784\, c^2 + 1)/K$. On a quadratic, gradient descent diverges when
+# the learning rate exceeds $2/\lambda_{\max}$, and along the flattest direction it moves only by a factor
+# $1 - \eta \lambda_{\min}$ per step: the number of steps grows with the condition number
+# $\lambda_{\max}/\lambda_{\min}$. Removing the mean removes those eigenvalues; dividing by $\sigma$ makes the
+# remaining ones more alike (inputs with a larger spread would otherwise learn faster than the rest).
+#
+# Cross-entropy is not a quadratic: its curvature $\operatorname{diag} p - p p^\top$ falls as the model grows
+# confident, and its slope is bounded, so a too-large step makes the loss stall rather than explode.
+# $2/\lambda_{\max}$ at the start is a guide to the first steps, not a law; "What we measured" tests both.
 
 # %% [markdown]
 # ## From scratch
@@ -140,7 +155,7 @@ fig.tight_layout()
 # `offset` and `input_scale`, $x = \text{scale} \cdot z + \text{offset}$. Both models can reach exactly the
 # same loss (move $b$ to absorb the offset), but look at the shape of the valley and at where 30 steps of
 # SGD (batches of 32) get, each with its own step $1/\lambda_{\max}$, the ideal step along the steepest
-# direction at the start (twice that diverges). The sliders redraw at once.
+# direction at the start (on a quadratic, twice that would diverge). The sliders redraw at once.
 
 # %%
 two_classes = torch.nonzero(train_set.labels < 2).flatten()
@@ -231,10 +246,10 @@ centred = (pixels - pixels.mean(0)) / (pixels - pixels.mean(0)).std()  # mean im
 labels = train_set.labels
 
 
-def sweep(x: torch.Tensor, model: str) -> dict:
+def sweep(x: torch.Tensor, model: str, rates: torch.Tensor = learning_rates) -> dict:
     """Train one model per learning rate on the same mini-batches; their loss curves and final training losses."""
-    L, d, width = len(learning_rates), x.shape[1], 10 if model == "logistic" else hidden
-    x, y, lr = x.to(run.device), labels.to(run.device), learning_rates.to(run.device)
+    L, d, width = len(rates), x.shape[1], 10 if model == "logistic" else hidden
+    x, y, lr = x.to(run.device), labels.to(run.device), rates.to(run.device)
     torch.manual_seed(seed)
     if model == "logistic":  # weights (d, L, 10): model l's weights are [:, l, :]
         params = [torch.zeros(d, L, 10), torch.zeros(L, 10)]
@@ -268,9 +283,9 @@ def sweep(x: torch.Tensor, model: str) -> dict:
     with torch.no_grad():
         final = sum(losses(xb, yb) * len(yb) for xb, yb in zip(x.split(1000), y.split(1000))).cpu() / len(y)
     final = torch.where(alive.cpu() & torch.isfinite(final), final, torch.inf)
-    converged = [lr for lr, f in zip(learning_rates.tolist(), final.tolist()) if f < converged_below]
+    converged = [lr for lr, f in zip(rates.tolist(), final.tolist()) if f < converged_below]
     best = int(final.argmin())
-    return {"final": final, "curves": curves, "best_lr": learning_rates[best].item(),
+    return {"final": final, "curves": curves, "best_lr": rates[best].item(),
             "best_loss": final[best].item(), "best_curve": curves[best], "max_lr": max(converged, default=0.0)}
 
 
@@ -315,15 +330,64 @@ live(compare, offset=slider(offset, -5.0, 5.0, 0.5), input_scale=slider(input_sc
      model=choice(model, ["logistic", "mlp"]))
 
 # %% [markdown]
-# Things to try: offset 0 and scale 10 (the best learning rate moves, by a factor of 100, but the best
-# loss barely changes: a plain scale is absorbed by the learning rate); offset 1 (each pixel's mean one
-# standard deviation away from 0); offset −3 (the sign does not matter, only $\lVert\mu\rVert$ does).
+# Things to try: offset 0 and scale 10 (does the best loss change, and where does the best learning rate
+# go? exercise 3; the claims table checks it); offset 1 (each pixel's mean one standard deviation away
+# from 0); offset −3 (the Theory says only $\tilde\mu \tilde\mu^\top$ matters, so not the sign).
+#
+# **The curvature at the start, predicted and checked.** The Theory's Hessian at $W = 0$, as a formula, against
+# autograd's Hessian-vector product on the offset inputs; then $\lambda_{\max}$ and the quadratic model's
+# largest step $2/\lambda_{\max}$ for centred and for offset inputs.
+
+# %%
+K = 10  # classes
+reference_offset = 3.0  # "offset inputs" below: every standardized pixel shifted by 3 standard deviations
+
+
+def with_bias(x: torch.Tensor) -> torch.Tensor:
+    """x with a column of ones appended: x~ = (x, 1), so that W's last row is the bias."""
+    return torch.cat([x, torch.ones(len(x), 1, device=x.device)], 1)
+
+
+def start_hessian_times(x: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
+    """H V at W = 0 by the Theory's formula, E[x~ x~^T] V (I - 11^T/K) / K, for V of shape (d + 1, K)."""
+    xt = with_bias(x)
+    return xt.T @ (xt @ V) / len(x) @ (torch.eye(K) - 1 / K) / K
+
+
+def start_eigenvalues(x: torch.Tensor) -> torch.Tensor:
+    """The distinct eigenvalues of H at W = 0: those of E[x~ x~^T] divided by K (each K - 1 times in H), ascending."""
+    xt = with_bias(x)
+    return torch.linalg.eigvalsh(xt.T @ xt / len(x)) / K
+
+
+offset_inputs = centred + reference_offset
+W = torch.zeros(pixels.shape[1] + 1, K, requires_grad=True)
+V = torch.randn(W.shape, generator=torch.Generator().manual_seed(seed))
+(gradient,) = torch.autograd.grad(F.cross_entropy(with_bias(offset_inputs) @ W, labels), W, create_graph=True)
+(autograd_hv,) = torch.autograd.grad((gradient * V).sum(), W)
+formula_hv = start_hessian_times(offset_inputs, V)
+print(f"H V, formula against autograd: relative difference {((formula_hv - autograd_hv).norm() / autograd_hv.norm()):.1e}")
+assert torch.allclose(formula_hv, autograd_hv, rtol=1e-3, atol=1e-4 * autograd_hv.abs().max().item())
+print("eigenvalues of I - 11^T/K:", torch.linalg.eigvalsh(torch.eye(K) - 1 / K).round(decimals=4).tolist())
+
+start_lambda_max = {}
+for name, x in (("centred", centred), ("offset", offset_inputs)):
+    eigenvalues = start_eigenvalues(x)
+    start_lambda_max[name] = eigenvalues[-1].item()
+    print(f"{name:>8}: lambda_max = {eigenvalues[-1]:.4g} (K - 1 = {K - 1} times), the next {eigenvalues[-2]:.3g}; "
+          f"2 / lambda_max = {2 / eigenvalues[-1]:.3g}")
+
+# The quadratic picture's test: offset inputs at 0.7x and 1.4x 2/lambda_max (the binary 1/4 would put the limit at 0.4x).
+probe_rates = torch.tensor([0.7, 1.4]) * 2 / start_lambda_max["offset"]
+first_steps = sweep(offset_inputs, "logistic", probe_rates)["curves"][:, :30].nan_to_num(math.inf).max(1).values / start_loss
+print(f"offset inputs, largest mini-batch loss of the first 30 steps / ln K: {first_steps[0]:.2f} at 0.7 x 2/lambda_max, "
+      f"{first_steps[1]:.2f} at 1.4 x")
 
 # %% [markdown]
 # **The constant-pixel pitfall.** Per-pixel standardization divides by $\sigma_i$, and some pixels never
 # change in the training set (MNIST's empty border). A pixel that is always 0 has $\sigma_i = 0$: without
 # an epsilon, $0/0$ gives NaN, and a test image with a little ink there gives $+\infty$. A tiny epsilon
-# only turns "infinite" into "huge". The bright spot in the standardized image above is the milder form
+# only turns "infinite" into "huge". A bright spot in the standardized image above would be the milder form
 # of the same thing: a pixel that is *almost* constant (ink in a handful of training images).
 
 # %%
@@ -351,8 +415,8 @@ fig.suptitle("per-pixel standardization of a test image with ink where the train
 fig.tight_layout()
 
 # %% [markdown]
-# One input that is millions of times larger than the others dominates every dot product of the first
-# layer. Fixes: a *meaningful* epsilon (a floor on $\sigma_i$ of, say, a third of the typical std), or one
+# One input orders of magnitude larger than the others (see the largest |value| in the titles) dominates every
+# dot product of the first layer. Fixes: a *meaningful* epsilon (a floor on $\sigma_i$ of, say, a third of the typical std), or one
 # global standard deviation for all pixels, which also keeps the relative contrast between pixels. That is
 # what the experiment above used.
 
@@ -360,11 +424,10 @@ fig.tight_layout()
 # ## What we measured
 #
 # Logistic regression and the MLP on the standardized pixels, against the same pixels shifted by
-# 3 standard deviations, and logistic regression on the raw pixels in $[0, 1]$; each at its best learning
+# `reference_offset` = 3 standard deviations, and logistic regression on the raw pixels in $[0, 1]$; each at its best learning
 # rate, after the same number of SGD steps. Then the per-pixel standardization pitfall.
 
 # %%
-reference_offset = 3.0
 results = {(name, m): sweep_for(c, 1.0, m) for name, c in (("centred", 0.0), ("offset", reference_offset))
            for m in ("logistic", "mlp")}
 raw = sweep(pixels, "logistic")
@@ -374,6 +437,7 @@ compare(reference_offset, 1.0, "mlp" if model == "logistic" else "logistic")
 record("yours_loss", yours["best_loss"], f"your setting ({model}, offset {offset:g}, scale {input_scale:g}): "
        f"training loss {{:.3f}} at the best learning rate {yours['best_lr']:.2g}")
 record("logistic_raw_loss", raw["best_loss"], "logistic, raw pixels in [0, 1]: training loss {:.3f} at the best learning rate")
+record("raw_offset", global_mean / global_std, "raw pixels: their mean is {:.2f} standard deviations away from 0")
 record("zero_std_pixels", int(never_changes.sum()), "pixels with standard deviation 0 in the training set: {}")
 record("max_abs_per_pixel", tiny_eps.abs().max().item(), "per-pixel std, eps = 1e-8: largest standardized test pixel {:.3g}")
 record("max_abs_floored", floored.abs().max().item(), "per-pixel std floored at 0.1: largest standardized test pixel {:.1f}")
@@ -389,20 +453,74 @@ for m in ("logistic", "mlp"):
     record(f"{m}_offset_max_lr", offset_run["max_lr"], f"{m}, offset: largest learning rate that converges {{:.3g}}")
     record(f"{m}_max_lr_ratio", centred_run["max_lr"] / max(offset_run["max_lr"], 1e-12),
            f"{m}: centred inputs tolerate a {{:.0f}}x larger learning rate")
+for name in ("centred", "offset"):
+    record(f"{name}_predicted_max_lr", 2 / start_lambda_max[name],
+           f"logistic, {name}: 2 / lambda_max of the softmax Hessian at the start = {{:.3g}}")
+    record(f"{name}_max_lr_over_predicted", results[name, "logistic"]["max_lr"] * start_lambda_max[name] / 2,
+           f"logistic, {name}: largest converging learning rate / (2 / lambda_max) = {{:.2f}}")
+
+# %%
+logistic, mlp = {n: results[n, "logistic"] for n in ("centred", "offset")}, {n: results[n, "mlp"] for n in ("centred", "offset")}
+ratio = lambda run: run["offset"]["best_loss"] / run["centred"]["best_loss"]  # noqa: E731
+floor = {"mnist": (4, 10), "fashion_mnist": (1.3, 2)}[dataset]  # from seeds 0-12 (digits) and 0-9 (clothes)
+over = {n: logistic[n]["max_lr"] * start_lambda_max[n] / 2 for n in ("centred", "offset")}
+claim("offset_slows_training",
+      f"Inputs offset by {reference_offset:g} standard deviations end {steps} SGD steps with a higher loss, each at its own "
+      f"best learning rate: at least {floor[0]:g}x (logistic) and {floor[1]:g}x (MLP) the centred loss",
+      holds=ratio(logistic) > floor[0] and ratio(mlp) > floor[1],
+      measured=f"logistic {figure(ratio(logistic), '{:.1f}')}x, MLP {figure(ratio(mlp), '{:.1f}')}x",
+      source="LeCun, Bottou, Orr & Müller 1998 (Efficient BackProp), §4.3", paper="non-zero-mean inputs slow learning")
+claim("centred_tolerates_larger_lr",
+      "Centred inputs tolerate a larger learning rate: at least 3x the offset inputs' largest that converges (logistic and MLP)",
+      holds=logistic["centred"]["max_lr"] >= 3 * logistic["offset"]["max_lr"] > 0
+      and mlp["centred"]["max_lr"] >= 3 * mlp["offset"]["max_lr"] > 0,
+      measured=f"logistic {logistic['centred']['max_lr']:.3g} vs {logistic['offset']['max_lr']:.3g}, "
+               f"MLP {mlp['centred']['max_lr']:.3g} vs {mlp['offset']['max_lr']:.3g}",
+      source="LeCun et al. 1998, §5", paper="the largest stable rate is 2/λmax; the mean adds a large λ")
+claim("centred_exceeds_quadratic_bound",
+      "Centred inputs: cross-entropy is not quadratic, the largest learning rate that converges is above 2/λmax at the start "
+      "(1.5x or more)",
+      holds=over["centred"] >= 1.5,
+      measured=f"{logistic['centred']['max_lr']:.3g} vs 2/λmax = {2 / start_lambda_max['centred']:.3g} ({over['centred']:.1f}x)",
+      source="this course (curvature diag p − ppᵀ falls as p grows confident)")
+claim("raw_pixels_in_between",
+      "Raw pixels in [0, 1], mildly offset, end between the centred and the offset inputs (logistic)",
+      holds=logistic["centred"]["best_loss"] < raw["best_loss"] < logistic["offset"]["best_loss"],
+      measured=f"{logistic['centred']['best_loss']:.3f} < {raw['best_loss']:.3f} < {logistic['offset']['best_loss']:.3f}",
+      source="this course")
+claim("scale_absorbed_by_learning_rate",
+      "Without an offset, a pure input scale is absorbed by the learning rate: the best loss stays within 30 % of the centred one",
+      holds=abs(yours["best_loss"] / logistic["centred"]["best_loss"] - 1) < 0.3,
+      measured=f"{yours['best_loss']:.3f} at lr {yours['best_lr']:.2g} vs {logistic['centred']['best_loss']:.3f} "
+               f"at lr {logistic['centred']['best_lr']:.2g}",
+      source="this course (exercise 3)", applies=offset == 0 and model == "logistic" and 2 <= input_scale <= 10,
+      condition="your offset 0, logistic model, input_scale 2 to 10")
+claim("constant_pixels_blow_up",
+      "Per-pixel standardization with ε = 1e-8 turns a test pixel that was blank in every training image into a value above 10⁴",
+      holds=tiny_eps[:, never_changes].abs().max().item() > 1e4 if never_changes.any() else False,
+      measured=f"{int(never_changes.sum())} pixels with σ = 0; largest |value| {tiny_eps.abs().max():.3g}",
+      source="card 5's note", paper="σ = 0 blows up; add ε or use per-channel statistics",
+      applies=dataset == "mnist", condition=f"calibrated on digits only; this run's {dataset} training images have "
+      f"{int(never_changes.sum())} pixels with σ = 0")
+show_claims()
 
 # %% [markdown]
-# What this means:
+# What this means (the table says which of these held in your run):
 #
 # - **Removing the mean speeds training up**: with the mean image removed, the same number of SGD steps
-#   gets the loss several times lower, even though each model had its own best learning rate. The
-#   offset model is not worse, it is slower: given enough steps it would get there.
-# - **Centred inputs tolerate a much larger learning rate**: the offset adds one large eigenvalue to the
-#   Hessian, and the learning rate has to stay below $2/\lambda_{\max}$.
-# - The raw pixels in $[0, 1]$ are only mildly offset (their mean is a fraction of a standard deviation),
-#   so they lose less; inputs such as "year" or "price in cents" can be hundreds of standard deviations
-#   away from zero.
-# - **Per-pixel standardization needs care**: with a tiny epsilon, one border pixel of one test image
-#   becomes a huge input; a floor on $\sigma_i$ or one global $\sigma$ keeps every input a few units in size.
+#   gets the loss lower, even though each model had its own best learning rate. The offset model is not
+#   worse, it is slower: the best model is the same (a bias absorbs the offset).
+# - **Centred inputs tolerate a larger learning rate.** The mean adds $K - 1$ equal large eigenvalues to the
+#   Hessian, and for the offset inputs the first steps are the quadratic picture's to judge: compare the printed
+#   first-steps losses at 0.7 and 1.4 times $2/\lambda_{\max}$ of the softmax Hessian (the binary-logistic
+#   $\tfrac14$ in place of $\tfrac1K$ would put the limit $K/4 = 2.5$ times lower, below both). Later, and for
+#   centred inputs, cross-entropy is not quadratic: its curvature falls as the model becomes confident, and
+#   larger steps than $2/\lambda_{\max}$ still converge (claims table).
+# - The raw pixels in $[0, 1]$ are only mildly offset (by the fraction of a standard deviation printed above);
+#   inputs such as "year" or "price in cents" can be hundreds of standard deviations away from zero.
+# - **Per-pixel standardization needs care**: with a tiny epsilon, a pixel that never had ink in training
+#   becomes a huge input when a test image has some. Flooring $\sigma_i$ at 0.1 bounds every input by
+#   $1/0.1 = 10$, and one global $\sigma$ by $1/\sigma$, by construction (pixels lie in $[0, 1]$).
 
 # %% [markdown]
 # ## Careful
@@ -412,18 +530,26 @@ for m in ("logistic", "mlp"):
 #   card covers the first two.
 # - Compute $\mu$ and $\sigma$ on the **training set only** and reuse them for validation and test data;
 #   statistics from the test set leak information.
-# - Images are usually normalized **per channel** (one mean and std per colour channel, as
-#   `v2.Normalize` does, e.g. ImageNet's `mean=[0.485, 0.456, 0.406]`), not per pixel: it avoids the
-#   constant-pixel problem and keeps the image's spatial contrast. A "mean image" subtraction is what the
-#   card says and what early work did (e.g. Krizhevsky et al. 2012 subtracted the mean activity per pixel).
+# - **Card 5 simplifies: per pixel is not what practice does.** The card's "remove the mean image, divide by
+#   the standard deviation" read per pixel divides by each pixel's $\sigma_i$, and a pixel that never changes in
+#   the training set (MNIST's empty border) has $\sigma_i = 0$ and blows up (the pitfall above; an $\epsilon$
+#   only makes it finite). Images are usually normalized **per channel** (one mean and std per colour channel,
+#   as `v2.Normalize` does, e.g. ImageNet's `mean=[0.485, 0.456, 0.406]`): it avoids the constant-pixel problem
+#   and keeps the image's spatial contrast. A "mean image" subtraction is what the card says and what early
+#   work did (Krizhevsky et al. 2012, §2, subtracted the mean activity over the training set from each pixel).
 # - Normalizing the input only fixes the first layer. Inside a deep network the same problem comes
 #   back at every layer's input: batch normalization (notebook 05) applies the same standardization
 #   to hidden units, and a good initialization (notebook 03) keeps their scale in check.
-# - Adaptive optimizers (Adam, RMSProp) rescale each weight's step and so mask a bad input *scale*,
-#   but not a large *mean*: the zigzag direction is shared by all weights.
-# - How much centring buys depends on the data and on how far training can go. On Fashion-MNIST, whose
-#   best reachable loss in a few hundred steps is higher, the offset-by-3 inputs end about 3 times higher
-#   (not 8 to 80 times as on digits); the largest usable learning rate still differs by 30 to 100 times.
+# - Adaptive optimizers (Adam, RMSProp) divide each weight's step by that weight's own gradient size, which
+#   undoes a bad input *scale* weight by weight; a large *mean* couples all weights in one direction, which a
+#   per-weight rescaling cannot undo (reasoning from LeCun et al. 1998, §4.3; not tested in this notebook).
+# - **$2/\lambda_{\max}$ is a quadratic's rule.** Cross-entropy is not quadratic: for centred inputs the largest
+#   learning rate that converges lies far above $2/\lambda_{\max}$ at the start (claims table), because the
+#   curvature $\operatorname{diag} p - p p^\top$ shrinks as the predictions grow confident, and a too-large step
+#   makes the loss stall rather than explode (its slope is bounded). Cohen et al. 2021 (arXiv 2103.00065)
+#   describe how full-batch training settles at the "edge of stability", with $\lambda_{\max}$ hovering at $2/\eta$.
+# - How much centring buys depends on the data and on how far training can go in a few hundred steps: the
+#   claims table's factors are set per dataset, from the spread over 13 seeds. Run both datasets and compare.
 
 # %% [markdown]
 # ## Exercises
@@ -431,20 +557,33 @@ for m in ("logistic", "mlp"):
 # 1. Inputs $z$ have zero mean and unit variance. What are the mean and variance of $3z + 2$, and what
 #    two numbers give back $z$ with `v2.Normalize`?
 # 2. With 784 pixels all offset by $c = 3$ (in standard deviations), estimate $\lambda_{\max}$ of the
-#    logistic-regression Hessian at the start, and the largest learning rate $2/\lambda_{\max}$ that
-#    gradient descent tolerates. Compare with "What we measured".
+#    10-class softmax Hessian at the start, how many eigenvalues are that large, and the learning rate
+#    $2/\lambda_{\max}$. Compare with the largest one that converged in "What we measured", and with what
+#    the binary-logistic factor $\tfrac14$ would predict.
 # 3. Set `input_scale` to 10 with offset 0. Why does the best learning rate drop by about 100 while the
 #    best loss stays the same?
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 # Solutions (run or expand this cell).
 print("1. mean 2, variance 9: v2.Normalize(mean=[2.0], std=[3.0]) maps 3z + 2 back to z.")
-lambda_max = 784 * 3**2 / 4
-print(f"2. lambda_max ~ 784 * 9 / 4 = {lambda_max:.0f}, so lr < 2 / lambda_max = {2 / lambda_max:.1e} "
-      f"(measured largest converging lr: {results['offset', 'logistic']['max_lr']:.2g}; SGD noise and the "
-      "softmax's p(1-p) < 1/4 move it by a small factor)")
-print("3. Scaling x by s scales the gradient by s and the Hessian by s^2: lr / s^2 gives the same steps "
-      "in the same units, so the best lr falls by s^2 = 100 and the path, hence the loss, is the same.")
+estimate = (784 * reference_offset**2 + 1) / K  # ||mu~||^2 / K: the mean vector (c, ..., c, 1)
+measured_lr = results["offset", "logistic"]["max_lr"]
+print(f"2. lambda_max ~ (784 c^2 + 1) / K = (784 * {reference_offset:g}^2 + 1) / {K} = {estimate:.0f}, K - 1 = {K - 1} "
+      f"times (exactly, from E[x~x~^T]: {start_lambda_max['offset']:.0f}); 2 / lambda_max = {2 / estimate:.2e}.\n"
+      f"   Measured largest converging learning rate: {measured_lr:.2e}, {figure(measured_lr * estimate / 2)} times that "
+      f"(the grid's points are a factor {math.sqrt(10):.2f} apart).\n"
+      f"   With the binary-logistic 1/4 in place of 1/K: 2 / ({784 * reference_offset**2 + 1:.0f} / 4) = "
+      f"{8 / (784 * reference_offset**2 + 1):.2e}, {figure(measured_lr * (784 * reference_offset**2 + 1) / 8)} times "
+      "below the measurement.")
+scaled = offset == 0 and input_scale != 1
+print("3. Scaling x by s scales the gradient of the weights by s and their block of the Hessian by s^2. With lr / s^2,\n"
+      "   the scaled weights s w take approximately the same steps as before: approximately, because the bias is not\n"
+      "   scaled, so its steps shrink by s^2 (with centred inputs the bias matters little). So the best lr falls by\n"
+      "   about s^2 and the best loss stays about the same."
+      + (f" This run (offset 0, scale {input_scale:g}): best lr {yours['best_lr']:.2g} against "
+         f"{results['centred', model]['best_lr']:.2g} centred ({results['centred', model]['best_lr'] / yours['best_lr']:.0f}x; "
+         f"s^2 = {input_scale**2:.0f}), best loss {yours['best_loss']:.3f} against {results['centred', model]['best_loss']:.3f}."
+         if scaled else " Set offset = 0 and input_scale = 10 and run again to see it in your run."))
 
 # %% [markdown]
 # ## Flashcards
