@@ -86,7 +86,7 @@ def summarize(name: str, runs: list[dict], values: list[str]) -> None:
         held = sum(v is not None and v["holds"] is True for v in verdicts)
         tested = sum(v is not None and v["holds"] is not None for v in verdicts)
         figures = "; ".join(f"{r['parameters'].get('seed')}: {v['measured']}" for r, v in zip(runs, verdicts)
-                            if v is not None and v["holds"] is not True)
+                            if v is not None and v["holds"] is False)
         print(f"  {key}: held {held}/{tested}" + (f"   (not held: {figures})" if figures else ""))
     total = [c["holds"] for r in runs for c in r["claims"] if c["holds"] is not None]
     if total:
