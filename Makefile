@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lab bench sync lint clean
+.PHONY: run pdf test lab bench sync lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,13 +17,17 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 run: $(STAMP)
 	$(PY) -m lessonlib build $(ARGS)
 
+## pdf: as run, then print the lecture to one PDF handout, build/html/lecture.pdf (headless Chromium)
+pdf: $(STAMP)
+	$(PY) -m lessonlib build --pdf $(ARGS)
+
 ## test: lessonlib units, the lecture's claims, every notebook (nbval + papermill), the browser suite
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadscope $(ARGS)
 
-## lab: open the notebooks in JupyterLab
+## lab: open the notebooks in JupyterLab (also as root, e.g. in a container: prints the URL to open)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(PY) -m lessonlib lab $(ARGS)
 
 ## bench: print each notebook's headless time and each slider's callback latency (kernel, then real browser)
 bench: $(STAMP)

@@ -6,7 +6,8 @@
 Outputs, under --out (default build/): notebooks/NN_name.ipynb (executed), html/NN_name.html (one
 self-contained page each, figures embedded), html/figures/NN_name.png (each notebook's first figure),
 html/index.html (the lesson's map: each notebook's page, measured results, run time and status) and
-cache.json (what was built from which source and parameters; unchanged notebooks are not re-run).
+cache.json (what was built from which source and parameters; unchanged notebooks are not re-run; the cache key
+also covers lessonlib's sources, the files in data/ and the installed torch and torchvision).
 
 Workers execute into a staging folder (--out/.staging, with the kernels' connection files); only the main process
 moves a notebook's files into place, then records it in cache.json. The executed notebook and its page carry the
@@ -22,6 +23,7 @@ import ast
 import contextlib
 import dataclasses
 import hashlib
+import importlib.metadata
 import json
 import math
 import multiprocessing
@@ -45,7 +47,18 @@ import papermill
 from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
 
-from lessonlib.buildpage import claims_page, first_figure, index_html, promise_of, render_html, title_of
+from lessonlib.buildpage import (
+    PdfError,
+    claims_page,
+    first_figure,
+    index_html,
+    nav_bar,
+    print_pdf,
+    promise_of,
+    render_html,
+    set_nav,
+    title_of,
+)
 from lessonlib.claims import CLAIMS_MIMETYPE
 from lessonlib.measure import MIMETYPE
 
@@ -58,6 +71,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SCALES = ("quick", "full", "auto")
 PATTERN = "[0-9][0-9]_*.ipynb"
 CACHE_VERSION = 3
+LIB_DIR, DATA_DIR = ROOT / "lessonlib", ROOT / "data"  # their files are part of every notebook's cache key
+DOWNLOADED = "torchvision"  # data/torchvision/: full datasets downloaded at full scale, keyed by name and size
+RUNTIME_PACKAGES = ("torch", "torchvision")  # their installed versions are part of every cache key
 CELL_TIMEOUT = 1800  # seconds one cell may run before the notebook counts as failed
 KERNEL_START_TIMEOUT = 180  # generous: a loaded machine starts kernels slowly
 # The kernels' own log (e.g. one 'running over TCP without encryption' warning each) shows errors only.
@@ -166,10 +182,43 @@ def declared_claims(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
     return found
 
 
-def cache_key(source: Path, parameters: dict[str, Any]) -> str:
-    """A hash of the notebook's content and the parameters (scale included) it is run with."""
+def _package_version(name: str) -> str:
+    """The installed version of a distribution (read from its metadata, without importing it), or 'missing'."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "missing"
+
+
+def environment_key(lib_dir: Path = LIB_DIR, data_dir: Path = DATA_DIR,
+                    packages: Sequence[str] = RUNTIME_PACKAGES) -> str:
+    """A hash of what every notebook's results depend on besides its own file: lessonlib's sources (every file
+    but bytecode), the bundled data files and the installed versions of torch and torchvision.
+
+    Downloaded full datasets (data/torchvision/, gigabytes) count by name and size, not content.
+    """
+    digest = hashlib.sha256()
+    for folder in (Path(lib_dir), Path(data_dir)):
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                       and p.suffix not in (".pyc", ".pyo") and not p.name.startswith(".")) if folder.is_dir() else []
+        for path in files:
+            relative = path.relative_to(folder)
+            digest.update(f"{folder.name}/{relative.as_posix()}\0".encode())
+            if relative.parts[0] == DOWNLOADED:
+                digest.update(str(path.stat().st_size).encode())
+            else:
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name in packages:
+        digest.update(f"{name}=={_package_version(name)}\0".encode())
+    return digest.hexdigest()
+
+
+def cache_key(source: Path, parameters: dict[str, Any], environment: str = "") -> str:
+    """A hash of the notebook's content, the parameters (scale included) it is run with and `environment`
+    (environment_key(): lessonlib, the data, torch's version)."""
     digest = hashlib.sha256(source.read_bytes())
     digest.update(json.dumps(parameters, sort_keys=True, default=repr).encode())
+    digest.update(environment.encode())
     return digest.hexdigest()
 
 
@@ -262,6 +311,11 @@ def executed_path(out: Path, name: str) -> Path:
 def page_path(out: Path, name: str) -> Path:
     """Where the notebook's HTML page goes."""
     return out / "html" / f"{name}.html"
+
+
+def pdf_path(out: Path) -> Path:
+    """Where the PDF handout (--pdf) goes."""
+    return out / "html" / "lecture.pdf"
 
 
 def figure_path(out: Path, name: str) -> Path:
@@ -614,6 +668,18 @@ def previous(source: Path, key: str, cache: dict[str, Result], out: Path) -> Res
     return replace(record, status=CACHED) if record.status == OK else record
 
 
+def link_pages(out: Path, results: Sequence[Result]) -> None:
+    """Give every page on disk its bar: previous and next page, the lesson map and every page, in lecture order
+    (cached pages included, so a notebook added or removed since they were built is linked right)."""
+    pages = [(r.name, r.title) for r in results if page_path(out, r.name).exists()]
+    for name, _ in pages:
+        path = page_path(out, name)
+        page = path.read_text(encoding="utf-8")
+        linked = set_nav(page, nav_bar(pages, name))
+        if linked != page:
+            write_atomic(path, linked)
+
+
 def longest_first(tasks: Sequence[Task], cache: dict[str, Result]) -> list[Task]:
     """The tasks with the slowest last run first (never-run ones before all), so the workers finish together."""
     def last_seconds(task: Task) -> float:
@@ -625,10 +691,15 @@ def longest_first(tasks: Sequence[Task], cache: dict[str, Result]) -> list[Task]
 
 def build(notebooks_dir: Path = ROOT / "notebooks", out: Path = ROOT / "build", only: Sequence[str] = (),
           parameters: dict[str, Any] | None = None, scale: str = "quick", jobs: int | None = None,
-          force: bool = False, progress: bool | None = None, timeout: int | None = CELL_TIMEOUT) -> list[Result]:
+          force: bool = False, progress: bool | None = None, timeout: int | None = CELL_TIMEOUT,
+          lib_dir: Path = LIB_DIR, data_dir: Path = DATA_DIR, pdf: bool = False) -> list[Result]:
     """Execute the chosen notebooks (unchanged ones come from the cache), write pages, index and cache.
 
-    progress=None shows progress bars when stderr is a terminal. Returns the chosen notebooks' results.
+    A notebook counts as unchanged when its file, its parameters, lessonlib (`lib_dir`), the data (`data_dir`) and
+    the installed torch and torchvision are all as they were. progress=None shows progress bars when stderr is a
+    terminal. pdf=True also prints the lecture to html/lecture.pdf (PdfError where it cannot); without it, a PDF
+    left by an earlier build is removed as soon as a notebook is built again (it would be stale). Returns the
+    chosen notebooks' results.
     """
     started = time.perf_counter()
     out, progress = Path(out), sys.stderr.isatty() if progress is None else progress
@@ -645,7 +716,9 @@ def build(notebooks_dir: Path = ROOT / "notebooks", out: Path = ROOT / "build", 
         shutil.rmtree(stage, ignore_errors=True)  # what a killed build left: under the lock, no build uses it
         try:
             cache = load_cache(out)
-            results = {path.stem: previous(path, cache_key(path, own[path.stem]), cache, out) for path in paths}
+            environment = environment_key(lib_dir, data_dir)
+            results = {path.stem: previous(path, cache_key(path, own[path.stem], environment), cache, out)
+                       for path in paths}
             tasks = [Task(path, out, own[path.stem], results[path.stem].key, progress, timeout, stage / "notebooks")
                      for path in chosen if force or results[path.stem].status != CACHED]
 
@@ -664,6 +737,15 @@ def build(notebooks_dir: Path = ROOT / "notebooks", out: Path = ROOT / "build", 
                     results[result.name] = result
                     publish()  # after each notebook, so an interrupted build keeps what it finished
             publish()
+            link_pages(out, list(results.values()))
+            handout = pdf_path(out)
+            if pdf:
+                pages = [(r.name, r.title) for r in results.values() if page_path(out, r.name).exists()]
+                print_pdf(pages, out / "html", handout)
+                publish()  # the index links the handout
+            elif handout.exists() and any(r.status in (OK, FAILED) for r in results.values()):
+                handout.unlink()  # printed from pages that changed since
+                publish()
         finally:
             shutil.rmtree(stage, ignore_errors=True)
     return [results[path.stem] for path in chosen]
@@ -679,10 +761,12 @@ examples:
   make run ARGS="--seed 3 -p gamma 1.0"     parameters passed to every notebook that has them (one that no
                                             chosen notebook has stops the build before it starts)
   make run ARGS="--force"                   re-run even the unchanged notebooks
+  make pdf                                  build, then print the lecture to build/html/lecture.pdf
 
 Each notebook runs in its own kernel, in notebooks/; a failing notebook does not stop the others,
 shows as failed in build/html/index.html with its error, and makes the command exit with status 1.
-A notebook is re-run when its .ipynb or the parameters change; after changing lessonlib, use --force."""
+A notebook is re-run when its .ipynb or the parameters change, and every notebook when lessonlib, the files
+in data/ or the installed torch / torchvision change; --force re-runs them anyway."""
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -704,9 +788,12 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("-j", "--jobs", type=int, default=cpu_count(),
                         help="notebooks executed at once (default: one per core, here %(default)s)")
     parser.add_argument("--force", action="store_true",
-                        help="re-run the chosen notebooks even when their source and parameters are unchanged")
+                        help="re-run the chosen notebooks even when nothing they depend on changed")
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT, metavar="SECONDS",
                         help="longest a cell may run before its notebook fails; 0: no limit (default: %(default)s)")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also print the lecture to one PDF handout, html/lecture.pdf (headless Chromium: "
+                             "Debian's chromium package and the Python package playwright)")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bars (the default where stderr is not a terminal)")
     parser.add_argument("--notebooks-dir", type=Path, default=ROOT / "notebooks", metavar="DIR",
@@ -721,6 +808,8 @@ def report(results: Sequence[Result], out: Path) -> None:
     counts = {status: sum(r.status == status for r in results) for status in (OK, CACHED, FAILED)}
     print(f"{len(results)} notebook(s): {counts[OK]} ran, {counts[CACHED]} unchanged (cached), "
           f"{counts[FAILED]} failed. Open {(out / 'html' / 'index.html').resolve()}")
+    if pdf_path(out).exists():
+        print(f"PDF handout: {pdf_path(out).resolve()}")
     for result in results:
         if result.status == FAILED:
             print(f"  failed: {result.name}: {result.error}", file=sys.stderr)
@@ -741,12 +830,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.seed is not None:
             parameters["seed"] = args.seed
         results = build(args.notebooks_dir, args.out, args.only, parameters, args.scale, max(1, args.jobs),
-                        args.force, False if args.no_progress else None, args.timeout or None)
+                        args.force, False if args.no_progress else None, args.timeout or None, pdf=args.pdf)
     except UsageError as error:
         parser.error(str(error))
     except BusyError as error:
         print(f"{parser.prog}: {error}", file=sys.stderr)
         return 2
+    except PdfError as error:
+        print(f"{parser.prog}: the notebooks and pages are built, but no PDF: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as error:
         print("stopped: the index and cache hold the notebooks finished so far", file=sys.stderr)
         return 128 + getattr(error, "signum", signal.SIGINT)

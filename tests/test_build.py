@@ -382,3 +382,40 @@ def test_a_stopped_build_leaves_no_process_and_no_file(tmp_path: Path, stop: int
     assert "stopped" in log.read_text()
     assert sorted(p.name for p in out.rglob("*")) == []  # nothing half-built, nothing staged, no lock
     assert [path for path in connection_files if path.exists()] == []  # no kernel connection file left behind
+
+
+def test_a_change_in_lessonlib_data_or_torch_rebuilds_every_notebook(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache key covers lessonlib's sources, the bundled data and the installed torch / torchvision."""
+    notebooks, out, lib, data = tmp_path / "notebooks", tmp_path / "build", tmp_path / "lessonlib", tmp_path / "data"
+    write_notebook(notebooks / "01_only.ipynb", "01 · Only", RECORD)
+    (lib / "__pycache__").mkdir(parents=True)
+    (lib / "train.py").write_text("STEPS = 10\n")
+    (data / "torchvision").mkdir(parents=True)
+    (data / "mnist-10k.npz").write_bytes(b"digits")
+
+    def statuses() -> list[str]:
+        return [r.status for r in build.build(notebooks, out, jobs=1, progress=False, lib_dir=lib, data_dir=data)]
+
+    def fresh() -> str:  # what the next build would do, without running it
+        key = build.cache_key(notebooks / "01_only.ipynb", {"scale": "quick"}, build.environment_key(lib, data))
+        return build.previous(notebooks / "01_only.ipynb", key, build.load_cache(out), out).status
+
+    assert statuses() == ["ok"] and statuses() == ["cached"]
+    stamp = (out / "notebooks" / "01_only.ipynb").stat().st_mtime_ns
+    (lib / "train.py").write_text("STEPS = 20\n")  # a change in lessonlib: rebuilt, without --force
+    assert statuses() == ["ok"] and (out / "notebooks" / "01_only.ipynb").stat().st_mtime_ns != stamp
+    assert statuses() == ["cached"]
+    (lib / "__pycache__" / "train.cpython-311.pyc").write_bytes(b"bytecode")  # bytecode is not a change
+    assert fresh() == "cached"
+    (data / "mnist-10k.npz").write_bytes(b"other digits")
+    assert fresh() == "not built"
+    (data / "mnist-10k.npz").write_bytes(b"digits")
+    (data / "torchvision" / "MNIST.tar").write_bytes(b"downloaded")  # a downloaded dataset counts, by size
+    assert fresh() == "not built"
+    (data / "torchvision" / "MNIST.tar").unlink()
+    assert fresh() == "cached"
+    real = build._package_version
+    monkeypatch.setattr(build, "_package_version", lambda name: "9.9" if name == "torch" else real(name))
+    assert fresh() == "not built"  # another torch
+    assert build._package_version("no-such-package-here") == "missing"
