@@ -64,6 +64,11 @@ def reset() -> None:
     _declared.clear()
 
 
+def _cited(c: Claim) -> str:
+    """The source, with the paper's figure in brackets where there is one."""
+    return f"{c.source} ({c.paper})" if c.paper and c.paper != "—" else c.source
+
+
 def claims_markdown(claims: list[Claim]) -> str:
     """The claims as a Markdown table."""
     mark = {HOLDS: "✅ holds", FAILS: "❌ does not hold", NOT_TESTED: "➖ not tested by this run"}
@@ -71,7 +76,7 @@ def claims_markdown(claims: list[Claim]) -> str:
     rows = ["| claim | source (paper's figure) | this run | in this run |", "|---|---|---|---|"]
     for c in claims:
         why = f" ({c.condition})" if c.condition and c.holds is None else ""
-        rows.append(f"| {cell(c.statement)} | {cell(c.source)} ({cell(c.paper)}) | {cell(c.measured)} | "
+        rows.append(f"| {cell(c.statement)} | {cell(_cited(c))} | {cell(c.measured)} | "
                     f"{mark[c.verdict]}{cell(why)} |")
     return "\n".join(rows)
 
@@ -81,7 +86,7 @@ def claims_html(claims: list[Claim]) -> str:
     head = "<tr><th>claim</th><th>source (paper's figure)</th><th>this run</th><th>in this run</th></tr>"
     rows = "".join(
         f"<tr class='{c.verdict.replace(' ', '-')}'><td>{html.escape(c.statement)}</td>"
-        f"<td>{html.escape(c.source)} ({html.escape(c.paper)})</td><td>{html.escape(c.measured)}</td>"
+        f"<td>{html.escape(_cited(c))}</td><td>{html.escape(c.measured)}</td>"
         f"<td>{html.escape(c.verdict)}{html.escape(f' ({c.condition})' if c.holds is None and c.condition else '')}</td></tr>"
         for c in claims)
     return f"<table class='claims'>{head}{rows}</table>"

@@ -83,3 +83,8 @@ def test_record_says_diverged_at_step_k_instead_of_nan(capsys) -> None:
     record("fine", 0.25, "Fine: {:.2f}")
     assert capsys.readouterr().out.splitlines() == ["ReLU N(0, 1): final loss diverged at step 12",
                                                     "Other: diverged accuracy", "Fine: 0.25"]
+
+
+def test_a_claim_without_a_papers_figure_shows_its_source_alone() -> None:
+    claim("a", "ours", holds=True, measured="1", source="this course")
+    assert "| this course |" in claims_markdown(declared()) and "(—)" not in claims_html(declared())
