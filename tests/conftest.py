@@ -2,7 +2,11 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 # Tests (and the kernels they start) never touch the student's real progress file. The folder is made once, by the
 # process that starts the session (xdist workers inherit the variable), and removed when that process ends.
@@ -23,3 +27,13 @@ def pytest_sessionfinish(session: object, exitstatus: int) -> None:
     """Remove the temporary progress folder this process made (under xdist: the controller, after every worker)."""
     if _PROGRESS_DIR is not None:
         shutil.rmtree(_PROGRESS_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    """One Playwright driver per test process: its sync API refuses a second one in the same thread."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Python package playwright is not installed "
+                                   "(pip install -r requirements-dev.txt): browser tests skipped")
+    driver = sync_api.sync_playwright().start()
+    yield driver
+    driver.stop()

@@ -12,6 +12,7 @@ from lessonlib.live import choice, int_slider, live, log_slider, panels, slider,
 
 @pytest.fixture
 def shown(monkeypatch):
+    plt.close("all")  # figures another test module left open would hide one that a panel leaves behind
     shown = []
     monkeypatch.setattr(live_module, "display", lambda obj, **kwargs: shown.append(obj))
     return shown

@@ -88,10 +88,8 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def offline_browser(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, list[str]]]:
+def offline_browser(chromium: str, playwright: Any) -> Iterator[tuple[Any, list[str]]]:
     """Headless Chromium in which every request that is not to a file: (or data:) URL is blocked and recorded."""
-    from playwright.sync_api import sync_playwright
-
     blocked: list[str] = []
 
     def route(request_route: Any) -> None:
@@ -102,15 +100,14 @@ def offline_browser(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> 
             blocked.append(url)
             request_route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        try:
-            context = browser.new_context(viewport={"width": 1100, "height": 800})
-            context.route("**/*", route)
-            yield context, blocked
-        finally:
-            browser.close()
+    browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+    try:
+        context = browser.new_context(viewport={"width": 1100, "height": 800})
+        context.route("**/*", route)
+        yield context, blocked
+    finally:
+        browser.close()
 
 
 JS_PAGE = """() => {

@@ -37,17 +37,13 @@ def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jup
 
 
 @pytest.fixture(scope="session")
-def browser(chromium: str, lab: JupyterLab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def browser(chromium: str, lab: JupyterLab, playwright: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Headless Chromium (a Playwright BrowserContext with a fresh profile); each test opens its own page."""
-    from playwright.sync_api import sync_playwright
-
     profile = tmp_path_factory.mktemp("chromium") / "profile"
-    playwright = sync_playwright().start()
     try:
         context = launch_chromium(playwright, chromium, profile)
         yield context
         context.close()
     finally:
-        playwright.stop()
         shutil.rmtree(profile, ignore_errors=True)
 
