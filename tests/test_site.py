@@ -7,7 +7,6 @@ with the reason. Screenshots land in build/site-check/.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -22,7 +21,6 @@ from lessonlib import build, buildpage
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "build" / "site-check"
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "chromium", "chromium-browser")
 BADGE = ("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
          "(https://colab.research.google.com/github/x/y/blob/main/notebooks/01_theory.ipynb)")
 
@@ -67,22 +65,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "build"
 
 
-def find_chromium() -> str | None:
-    wanted = os.environ.get("LESSON6_CHROMIUM")
-    for candidate in [wanted] if wanted else CHROMIUM_CANDIDATES:
-        found = candidate if os.path.isabs(candidate) else shutil.which(candidate)
-        if found and os.path.isfile(found) and os.access(found, os.X_OK):
-            return found
-    return None
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
     pytest.importorskip("playwright.sync_api", reason="Python package playwright is not installed "
                         "(pip install -r requirements-dev.txt): browser tests skipped")
-    found = find_chromium()
+    found = buildpage.find_chromium()
     if found is None:
-        pytest.skip(f"Chromium not found (looked for $LESSON6_CHROMIUM, {', '.join(CHROMIUM_CANDIDATES)}; "
+        pytest.skip(f"Chromium not found (looked for $LESSON6_CHROMIUM, {', '.join(buildpage.CHROMIUM_CANDIDATES)}; "
                     "on Debian/Ubuntu: apt-get install chromium): browser tests skipped")
     return found
 
