@@ -37,12 +37,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lessonlib.buildpage import CHROMIUM_CANDIDATES, find_chromium  # noqa: F401 (one search for Chromium)
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "build" / "browser"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "chromium", "chromium-browser")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
@@ -212,14 +213,6 @@ class BrowserCheckError(AssertionError):
 
 # ---------------------------------------------------------------------------------------------- chromium
 
-def find_chromium() -> str | None:
-    """The Chromium executable: $LESSON6_CHROMIUM when set (only it), else Debian's /usr/bin/chromium or one on PATH."""
-    wanted = os.environ.get("LESSON6_CHROMIUM")
-    for candidate in [wanted] if wanted else CHROMIUM_CANDIDATES:
-        found = candidate if os.path.isabs(candidate) else shutil.which(candidate)
-        if found and os.path.isfile(found) and os.access(found, os.X_OK):
-            return found
-    return None
 
 
 def launch_chromium(playwright: Any, executable: str, profile: Path) -> Any:
