@@ -20,6 +20,8 @@ from jinja2 import DictLoader
 from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
 
+from lessonlib.exercises.solutions import SOLUTION_CLASS
+
 if TYPE_CHECKING:
     from lessonlib.build import Result
 
@@ -196,7 +198,7 @@ PAGE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- if 'solution' in cell.metadata.get('tags', []) -%}
 <details class="lesson-solution"><summary>Solution (click to show)</summary>
 {{ super() }}
-</details>
+</details><!--/lesson-solution-->
 {%- else -%}
 {{ super() }}
 {%- endif -%}
@@ -219,6 +221,7 @@ body{background:var(--jp-layout-color0);color:var(--jp-content-font-color1)}
   border-radius:6px;max-width:36em} .lesson-toc ol{margin:.3em 0;padding-left:1.4em} .lesson-toc ol ol{padding-left:1.2em}
 .lesson-toc summary,.lesson-bar summary{cursor:pointer;color:var(--jp-content-font-color2)}
 details.lesson-solution{margin:.4em 0 .4em 64px;padding:.3em .8em;border:1px dashed var(--jp-border-color1);border-radius:6px}
+details.lesson-solution details.lessonlib-solution>summary{display:none}
 details.lesson-solution>summary{cursor:pointer;font:600 14px system-ui,sans-serif;color:var(--jp-content-font-color2)}
 .jp-OutputArea-output img,.jp-RenderedImage img{background:#fff}
 @media print{.lesson-bar,.lesson-toc,details.lesson-solution{display:none}}
@@ -311,6 +314,8 @@ def render_html(nb: nbformat.NotebookNode, title: str, error: str | None = None)
     resources = {"metadata": {"name": title}, "lesson_css": PAGE_CSS, "lesson_dark_css": dark_css()}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     body = offline_images(TOKENS.sub(lambda m: formulas[int(m.group(1))], body))
+    # a folded answer (lessonlib.exercises.solution) sits in a cell the page already folds: one click opens both
+    body = body.replace(f'<details class="{SOLUTION_CLASS}">', f'<details class="{SOLUTION_CLASS}" open>')
     status = f'<p class="lesson-bar lesson-failed">This notebook failed: {html.escape(error)}</p>' if error else ""
     top = nav_bar([], "") + status + table_of_contents(body)  # the build fills in the bar (prev, next, map)
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + top, body, count=1)

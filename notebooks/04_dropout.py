@@ -42,6 +42,8 @@ from torch import nn
 
 from lessonlib.claims import claim, figure, show_claims
 from lessonlib.data import load_dataset, per_class
+from lessonlib.exercises import solution
+from lessonlib.exercises.dropout import check_original_dropout
 from lessonlib.flashcards import quiz
 from lessonlib.live import int_slider, live, slider
 from lessonlib.measure import record
@@ -397,24 +399,49 @@ print(f"Test loss with / without dropout: {few_ratio:.2f} with {few_per_class} i
 # %% [markdown]
 # ## Exercises
 #
-# 1. With $p = 0.3$, what value does a surviving unit with $h = 2$ take in training mode, and what is the
-#    expected value of $\tilde h$? What does the unit output in eval mode?
-# 2. Average the 30 train-mode probability vectors of the figure "A different network at every step".
-#    Is the average close to the eval-mode prediction? Why only approximately?
-# 3. With the size slider, try 3, 10, 30 and 100 images per digit and note the test loss with and without
-#    dropout. From roughly which size on does dropout pay?
+# 1. *Aim: you will see that inverted dropout keeps each unit's expected value.* With $p = 0.3$, what value
+#    does a surviving unit with $h = 2$ take in training mode, and what is the expected value of $\tilde h$?
+#    What does the unit output in eval mode?
+# 2. *Aim: you will see why averaging thinned networks is only approximately the eval-mode network.* Average
+#    the 30 train-mode probability vectors of the figure "A different network at every step". Is the average
+#    close to the eval-mode prediction? Why only approximately?
+# 3. *Aim: you will see when a regularizer has something to fight.* **Predict first**: at 3 images per digit,
+#    will dropout lower the test loss more or less than at 100? Write your guess down, then try 3, 10, 30 and
+#    100 images per digit with the size slider and note the test loss with and without dropout. From roughly
+#    which size on does dropout pay? Compare with your guess.
+# 4. **Write it yourself.** *Aim: you will see that the original dropout and the inverted one are the same
+#    network, scaled at a different moment.* Srivastava et al. (2014) did not rescale in training: they kept
+#    the survivors as they were and multiplied every unit by $1 - p$ at test time. Write `original_dropout`
+#    below and run the cell: the checker tries it on a few cases and tells you what is wrong, or that it is right.
+
+# %%
+def original_dropout(h: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Training: zero each entry of h with probability p, keep the others as they are. Test: multiply h by 1 - p."""
+    # your code here (three lines)
+    raise NotImplementedError
+
+
+check_original_dropout(original_dropout)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# Solutions (run or expand this cell).
-print(f"1. 2 / 0.7 = {2 / 0.7:.3f} with probability 0.7, 0 otherwise: E = 0.7 * {2 / 0.7:.3f} = 2. Eval mode: 2.")
-gap = (train_probs.mean(0) - eval_probs[0]).abs().max().item()
-print(f"2. largest difference between the train-mode average and eval mode: {gap:.3f}. Exact only for a linear "
-      "network: the ReLUs and the softmax make the mean of the outputs differ from the output of the mean.")
-ratios = {k: final(dropout_p, k)["test"] / final(0.0, k)["test"] for k in (3, 10, 30, 100)}  # trains what is missing
-pays = [k for k in ratios if ratios[k] < 0.9]
-print("3. test loss with / without dropout, this run: " + ", ".join(f"{k} per digit {r:.2f}" for k, r in ratios.items()))
-print(f"   the smallest of these sizes where dropout lowers the test loss by more than 10 %: {pays[0]} per digit" if pays
-      else "   at none of these sizes does dropout lower the test loss by more than 10 %", "(one seed: try others).")
+# Solutions: run this cell, then click "Show solution" (or expand this cell to read the code).
+with solution():
+    print(f"1. 2 / 0.7 = {2 / 0.7:.3f} with probability 0.7, 0 otherwise: E = 0.7 * {2 / 0.7:.3f} = 2. Eval mode: 2.")
+    gap = (train_probs.mean(0) - eval_probs[0]).abs().max().item()
+    print(f"2. largest difference between the train-mode average and eval mode: {gap:.3f}. Exact only for a linear "
+          "network: the ReLUs and the softmax make the mean of the outputs differ from the output of the mean.")
+    ratios = {k: final(dropout_p, k)["test"] / final(0.0, k)["test"] for k in (3, 10, 30, 100)}  # trains what is missing
+    pays = [k for k in ratios if ratios[k] < 0.9]
+    print("3. test loss with / without dropout, this run: " + ", ".join(f"{k} per digit {r:.2f}" for k, r in ratios.items()))
+    print(f"   the smallest of these sizes where dropout lowers the test loss by more than 10 %: {pays[0]} per digit" if pays
+          else "   at none of these sizes does dropout lower the test loss by more than 10 %", "(one seed: try others).")
+
+    def original_dropout_solution(h: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+        if not training:
+            return h * (1 - p)
+        return h * (torch.rand_like(h) >= p).to(h.dtype)
+
+    print("4.", check_original_dropout(original_dropout_solution))
 
 # %% [markdown]
 # ## Flashcards

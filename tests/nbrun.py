@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import html
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import nbformat
 import papermill
 
+from lessonlib.buildpage import render_html
 from lessonlib.claims import CLAIMS_MIMETYPE
 from lessonlib.measure import MIMETYPE
 
@@ -87,3 +90,36 @@ def execute(name: str, **params: Any) -> Executed:
     """Run notebooks/<name>.ipynb with the given parameters (scale defaults to quick); cached per process."""
     params.setdefault("scale", "quick")
     return _execute(name, tuple(sorted(params.items())))
+
+
+def printed(executed: Executed, tag: str | None = None) -> str:
+    """What the cells printed, as text (only the cells with this tag, if given); folded solutions included."""
+    texts = []
+    for cell in executed.notebook.cells:
+        if tag is not None and tag not in cell.metadata.get("tags", []):
+            continue
+        for output in cell.get("outputs", []):
+            rich = output.get("output_type") in ("display_data", "execute_result")
+            plain = output.get("data", {}).get("text/plain", "") if rich else ""
+            texts.append(output.get("text", "") + ("".join(plain) if isinstance(plain, list) else plain))
+    return "".join(texts)
+
+
+def solution_text(executed: Executed) -> str:
+    """Everything the notebook's solution cells printed (inside their folded "Show solution")."""
+    return printed(executed, "solution")
+
+
+FOLDED = re.compile(r'<details class="lesson-solution">.*?</details><!--/lesson-solution-->', re.S)
+
+
+def assert_solutions_folded(executed: Executed) -> None:
+    """On the notebook's HTML page every solution (code and output) sits only inside a closed <details>."""
+    page = render_html(executed.notebook, executed.path.stem)
+    outside = FOLDED.sub("", page)
+    assert 'class="lessonlib-solution"' not in outside, "a folded answer outside a solution cell"
+    assert '<details class="lesson-solution" open' not in page
+    for line in solution_text(executed).splitlines():
+        line = line.strip().removeprefix("[Show solution]").strip()
+        if len(line) > 25:  # a whole line of an answer, not a word that also occurs in the lecture
+            assert html.escape(line[:60], quote=False) not in outside, f"solution text outside the fold: {line!r}"

@@ -16,7 +16,7 @@ Few examples (10 per digit, the paper's smallest set of 100 images, §7.4): test
 """
 
 import pytest
-from nbrun import NOTEBOOKS, assert_claims_hold, execute
+from nbrun import NOTEBOOKS, assert_claims_hold, assert_solutions_folded, execute, printed, solution_text
 
 NAME = "04_dropout"
 EXPECTED_CLAIMS = {"dropout_lowers_test_loss", "dropout_narrows_gap", "dropout_slows_training_loss", "accuracy_moves_little",
@@ -57,10 +57,16 @@ def test_theory_quotes_table_2_like_with_like_and_section_7_4_as_the_paper_says(
 def test_solution_3_prints_this_runs_ratios(executed):
     # The solution's numbers come from the run: its 10- and 100-per-digit ratios are the recorded ones.
     measured = executed.measured
-    solution = next(c for c in executed.notebook.cells if "solution" in c.get("metadata", {}).get("tags", []))
-    printed = "".join(o.get("text", "") for o in solution.get("outputs", []))
+    printed = solution_text(executed)
     assert f"10 per digit {measured['few_test_loss_ratio']:.2f}" in printed
     assert f"100 per digit {measured['test_loss_ratio']:.2f}" in printed
+    assert "4. ✓ original_dropout: right" in printed  # the solution passes its own checker
+
+
+@pytest.mark.claim
+def test_the_unfilled_exercise_says_not_done_and_the_solutions_stay_folded(executed):
+    assert "original_dropout: not done yet" in printed(executed)
+    assert_solutions_folded(executed)
 
 
 @pytest.mark.notebook

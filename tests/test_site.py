@@ -37,7 +37,7 @@ THEORY = [
     new_code_cell("from IPython.display import Markdown, Math, display\ndisplay(Math(r'\\frac{a}{b}'))\n"
                   "display(Markdown('an output with $x_1 + x_2$'))"),
     new_markdown_cell("## Exercises\n\n1. Compute $\\gamma$."),
-    new_code_cell("print('the secret answer is', 6 * 7)",
+    new_code_cell("from lessonlib.exercises import solution\nwith solution():\n    print('the secret answer is', 6 * 7)",
                   metadata={"tags": ["solution"], "jupyter": {"source_hidden": True}}),
 ]
 MORE = [
@@ -249,10 +249,11 @@ def test_solution_cells_are_folded_until_opened(site: Path, offline_browser: tup
         page.goto((site / "html" / "01_theory.html").as_uri(), wait_until="load")
         folded = page.locator("details.lesson-solution")
         assert folded.count() == 1 and folded.get_attribute("open") is None
+        assert page.locator("details.lessonlib-solution").count() == 1  # the answer's own fold, inside the cell's
         answer = page.get_by_text("the secret answer is 42")
         assert not answer.is_visible() and not page.get_by_text("6 * 7").is_visible()  # code and output folded
-        folded.locator("summary").click()
-        assert answer.is_visible()
+        folded.locator("summary").first.click()
+        assert answer.is_visible()  # one click opens both folds
     finally:
         page.close()
 

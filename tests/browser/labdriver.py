@@ -572,6 +572,24 @@ class Notebook:
                     panel["status"], same_as_default=outcome == "figure" and watch["figure"] == panel["defaultFigure"],
                     error=panel["error"])
 
+    # -- folded solutions (lessonlib.exercises.solution) ------------------------------------------------
+
+    def solutions(self) -> Any:
+        """The folded answers of the solution cells."""
+        return self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) details.lessonlib-solution")
+
+    def reveal_first_solution(self, timeout_s: float = 10) -> str:
+        """Click the first "Show solution"; returns the answer's text once it is visible ("" if it never shows)."""
+        folded = self.solutions().first
+        folded.scroll_into_view_if_needed()
+        folded.locator("summary").click()
+        answer = folded.locator("pre, img").first
+        try:
+            answer.wait_for(state="visible", timeout=timeout_s * 1000)
+        except Exception:
+            return ""
+        return answer.inner_text().strip() or "(a figure)"
+
     # -- flashcards --------------------------------------------------------------------------------------
 
     def quizzes(self) -> Any:
@@ -636,6 +654,8 @@ class Report:
     name: str
     run_seconds: float = 0.0
     moves: list[Move] = field(default_factory=list)
+    solutions: int = 0
+    revealed: str = ""
     rating: str = ""
     problems: list[str] = field(default_factory=list)
 
@@ -643,6 +663,8 @@ class Report:
         lines = [f"{self.name}: ran all cells in {self.run_seconds:.1f} s"]
         lines += [f"  {move.control}: {move.before} -> {move.after}: {move.outcome} in {move.seconds:.2f} s"
                   for move in self.moves]
+        if self.solutions:
+            lines.append(f"  {self.solutions} folded solution(s); the first one shows: {self.revealed[:60]!r}")
         if self.rating:
             lines.append(f"  quiz: {self.rating}")
         lines += [f"  PROBLEM: {problem}" for problem in self.problems]
@@ -677,6 +699,20 @@ def check_quiz(notebook: Notebook, report: Report, rating: int = 4) -> None:
                                f"{notebook.lab.progress_file} gained {new}")
 
 
+def check_solutions(notebook: Notebook, report: Report) -> None:
+    """After Run All every answer is folded, none visible; the first "Show solution" click shows its answer."""
+    folded = notebook.solutions()
+    report.solutions = folded.count()
+    for index in range(report.solutions):
+        answer = folded.nth(index).locator("pre, img").first
+        if folded.nth(index).get_attribute("open") is not None or answer.is_visible():
+            report.problems.append(f"solution {index + 1} is visible before the student clicked Show solution")
+    if report.solutions:
+        report.revealed = notebook.reveal_first_solution()
+        if not report.revealed:
+            report.problems.append("clicking the first Show solution did not show the answer")
+
+
 def check_notebook(notebook: Notebook, quiz: bool = True) -> Report:
     """Run all cells, move every control once, rate a flashcard: every problem a student would meet."""
     report = Report(notebook.name)
@@ -694,6 +730,7 @@ def check_notebook(notebook: Notebook, quiz: bool = True) -> Report:
         if move.problem():
             report.problems.append(move.problem())
     report.problems += [f"after the moves: {problem}" for problem in notebook.problems() if problem not in report.problems]
+    check_solutions(notebook, report)
     if quiz:
         check_quiz(notebook, report)
     return report

@@ -52,6 +52,9 @@ def test_notebook_runs_and_every_control_redraws_its_figure(name: str, lab: Jupy
     copy_notebook(name, lab.root_dir)
     report = check_in_browser(lab, browser, name)
     assert not report.problems, f"{report.summary()}\nscreenshots and console: {ARTIFACTS}/{name}*"
+    folded = sum("with solution(" in cell.source for cell in nbformat.read(lab.root_dir / f"{name}.ipynb", 4).cells)
+    assert report.solutions == folded, f"{folded} solution cells, {report.solutions} folded answers in the page"
+    assert not folded or report.revealed, "clicking Show solution revealed no answer"
 
 
 SYNTHETIC = [
@@ -92,3 +95,48 @@ def test_harness_reports_a_broken_slider_an_unchanged_figure_and_a_failing_cell(
     assert "RuntimeError: a cell that fails on purpose" in problems
     assert "panel 3" not in problems
     assert report.moves[2].before == "1" and report.moves[2].after == "2"
+
+
+def test_a_rating_in_12_review_moves_the_due_date_and_the_export_buttons_write_files(lab: JupyterLab,
+                                                                                      browser: Any) -> None:
+    """12_review in JupyterLab: a rating clicked lands in the progress file and moves that card's due date;
+    "Export to Anki" and "Export progress" write their files beside the notebook."""
+    import zipfile
+    from datetime import datetime, timedelta, timezone
+
+    from lessonlib.flashcards import card_states, load_deck, load_progress, record_rating
+
+    month_ago = datetime.now(timezone.utc) - timedelta(days=30)
+    for card in load_deck():  # every card known well a month ago: due again now
+        record_rating(card.id, 5, "browser-test", path=lab.progress_file, now=month_ago)
+    copy_notebook("12_review", lab.root_dir)
+    page = browser.new_page()
+    notebook = Notebook(page, lab, "12_review")
+    try:
+        notebook.open()
+        notebook.run_all()
+        assert not notebook.problems()
+        before = load_progress(lab.progress_file)
+        clicked = datetime.now(timezone.utc)
+        status = notebook.rate_first_card(1)
+        after = load_progress(lab.progress_file)
+        assert status.startswith("Saved: card ") and "comes back in 1 minute" in status, status
+        card = int(status.split()[2])
+        assert [(r["card"], r["rating"]) for r in after["ratings"][len(before["ratings"]):]] == [(card, 1)]
+        old_due, new_due = card_states(before)[card].due, card_states(after)[card].due
+        assert old_due < clicked < new_due <= clicked + timedelta(minutes=2), (old_due, new_due)
+        tools = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .widget-vbox"
+                            ":has(> .widget-hbox button:text-is('Export to Anki'))")
+        said = tools.locator(":scope > .widget-html").last
+        for button, words in (("Export to Anki", "lesson6-flashcards.apkg"), ("Export progress", "lesson6-progress-")):
+            tools.get_by_role("button", name=button, exact=True).click()
+            said.filter(has_text=words).wait_for(timeout=60_000)
+        with zipfile.ZipFile(lab.root_dir / "lesson6-flashcards.apkg") as archive:
+            assert "collection.anki2" in archive.namelist()
+        assert (lab.root_dir / "lesson6-review-log.csv").read_text().startswith("card_id,review_time,review_rating")
+        exported = sorted(lab.root_dir.glob("lesson6-progress-*.json"))
+        assert exported and load_progress(exported[-1]) == load_progress(lab.progress_file)
+    finally:
+        save_artifacts(notebook, None)
+        page.close()
+        lab.shutdown_kernels()
