@@ -1,5 +1,6 @@
-"""The command line of lessonlib: `python -m lessonlib build [options]` (see lessonlib/build.py) and
-`python -m lessonlib lab [jupyter lab options]` (what `make lab` runs)."""
+"""The command line of lessonlib: `python -m lessonlib build [options]` (see lessonlib/build.py),
+`python -m lessonlib lab [jupyter lab options]` (what `make lab` runs) and `python -m lessonlib anki [--out PATH]`
+(the flashcards as an Anki package, see lessonlib/flashcards/anki.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ USAGE = """usage: python -m lessonlib COMMAND [options]
 
 commands:
   build   execute every notebook and render the HTML lecture into build/ (build --help for options)
-  lab     JupyterLab on notebooks/, also as root (a container, a lab machine); prints the URL to open"""
+  lab     JupyterLab on notebooks/, also as root (a container, a lab machine); prints the URL to open
+  anki    the 21 flashcards as an Anki package (.apkg) and your reviews as CSV (anki --help for options)"""
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")  # Docker, Podman
@@ -108,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if argv else 2
     if argv[0] == "lab":
         return lab(argv[1:])
+    if argv[0] == "anki":
+        from lessonlib.flashcards.anki import main as anki_main
+
+        return anki_main(argv[1:])
     if argv[0] != "build":
         print(f"unknown command {argv[0]!r}\n\n{USAGE}", file=sys.stderr)
         return 2

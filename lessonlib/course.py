@@ -8,13 +8,20 @@ REPO_URL = "https://github.com/lesson6-course/learning-and-optimization"
 REPO_BRANCH = "main"
 COLAB_CLONE_DIR = "/content/learning-and-optimization"
 
+# What the set-up cell installs on Colab besides lessonlib (installed with --no-deps, so each is named here):
+# lessonlib's light dependencies and theirs that Colab does not preinstall (tests/test_setup_cell.py checks
+# this against pyproject.toml). Never torch, torchvision or ipywidgets: those stay Colab's own.
+COLAB_EXTRAS = ("fsrs>=6,<7", "genanki>=0.13,<1", "chevron", "frozendict", "cached-property")
+
 SETUP_CELL = f'''\
 # Set-up: on Colab, fetch the course (lessonlib + bundled data) once; elsewhere this does nothing.
-# torch, torchvision and ipywidgets are Colab's own and are never reinstalled (--no-deps).
+# torch, torchvision and ipywidgets are Colab's own and are never reinstalled (--no-deps); the few light
+# packages lessonlib needs that Colab lacks are named on the pip line.
 import importlib.util, subprocess, sys
 if "google.colab" in sys.modules and importlib.util.find_spec("lessonlib") is None:
     subprocess.run(["git", "clone", "--depth", "1", "{REPO_URL}", "{COLAB_CLONE_DIR}"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "{COLAB_CLONE_DIR}"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "{COLAB_CLONE_DIR}",
+                    {", ".join(f'"{package}"' for package in COLAB_EXTRAS)}], check=True)
     sys.path.insert(0, "{COLAB_CLONE_DIR}")'''
 
 

@@ -162,3 +162,38 @@ def test_notebook_and_its_widgets_work_with_colabs_ipywidgets(name: str, colab_p
     assert seen["revealed"] and seen["saved"] == 1, seen
     ratings = json.loads(progress.read_text())["ratings"]
     assert [(r["card"], r["rating"], r["notebook"]) for r in ratings] == [(seen["card"], 4, name)]
+
+
+TOOLS_UNDER_7 = '''
+import json, os, sys
+from pathlib import Path
+import ipywidgets
+from lessonlib.flashcards import ReviewTools, load_progress, record_rating
+from lessonlib.flashcards.tools import uploaded_files
+
+laptop = Path(sys.argv[1])
+record_rating(3, 4, "laptop", path=laptop)
+record_rating(5, 1, "laptop", path=laptop)
+tools = ReviewTools()
+tools.anki_button.click()
+tools.export_button.click()
+content = laptop.read_bytes()
+value = {laptop.name: {"metadata": {"name": laptop.name, "type": "application/json", "size": len(content),
+                                    "lastModified": 0}, "content": content}}
+tools.upload.set_trait("value", value)  # what ipywidgets 7 sets once the browser has sent the file
+print(json.dumps({"ipywidgets": ipywidgets.__version__, "status": tools.status.value,
+                  "files": sorted(os.listdir(".")), "ratings": len(load_progress()["ratings"]),
+                  "parsed": [name for name, _ in uploaded_files(tools.upload.value)]}))
+'''
+
+
+def test_review_tools_work_with_colabs_ipywidgets(colab_python: Path, tmp_path: Path) -> None:
+    """12_review's buttons under ipywidgets 7.7.1: both exports write their files, an upload (7's dict) imports."""
+    env = {**os.environ, "LESSON6_PROGRESS": str(tmp_path / "home" / "progress.json")}
+    run = subprocess.run([str(colab_python), "-c", TOOLS_UNDER_7, str(tmp_path / "laptop.json")], cwd=tmp_path,
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-4000:]
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["ipywidgets"] == COLAB_IPYWIDGETS and seen["parsed"] == ["laptop.json"], seen
+    assert "lesson6-flashcards.apkg" in seen["files"] and any(f.startswith("lesson6-progress-") for f in seen["files"])
+    assert "Imported laptop.json: 2 new ratings merged" in seen["status"] and seen["ratings"] == 2, seen

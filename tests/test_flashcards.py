@@ -16,18 +16,20 @@ import pytest
 
 from lessonlib import flashcards
 from lessonlib.flashcards import (
-    INTERVALS,
+    GRADES,
     RATING_LABELS,
     Quiz,
     card_states,
     cards_for,
     due_cards,
+    first_intervals,
+    grade,
     load_deck,
     load_progress,
-    next_box,
     quiz,
     record_rating,
     review_order,
+    store,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,35 +151,50 @@ def test_every_card_a_careful_section_corrects_has_a_note_and_back() -> None:
 
 # ---------------------------------------------------------------------------------------------- the schedule
 
-def test_leitner_moves() -> None:
-    assert [next_box(None, r) for r in (1, 2, 3, 4, 5)] == [1, 2, 3, 4, 5]
-    assert next_box(5, 1) == 1 and next_box(4, 2) == 3 and next_box(4, 3) == 4
-    assert next_box(4, 4) == 5 and next_box(4, 5) == 5 and next_box(1, 2) == 1
-    with pytest.raises(ValueError, match="rating"):
-        next_box(3, 6)
-    assert INTERVALS[1] < INTERVALS[2] < INTERVALS[3] < INTERVALS[4] < INTERVALS[5]
+def test_ratings_map_to_fsrs_grades() -> None:
+    from fsrs import Rating
+
+    assert GRADES == {1: Rating.Again, 2: Rating.Again, 3: Rating.Hard, 4: Rating.Good, 5: Rating.Easy}
+    for bad in (0, 6, True, 3.0, "3"):
+        with pytest.raises(ValueError, match="rating"):
+            grade(bad)
+    gaps = first_intervals()  # a new card: a lapse comes back in minutes, Easy in days
+    assert gaps[1] == gaps[2] < gaps[3] < gaps[4] < timedelta(hours=1) < timedelta(days=1) < gaps[5]
+
+
+def test_the_schedule_is_deterministic_and_replayed_from_the_log() -> None:
+    for card, rating, hours in ((1, 4, 0), (1, 3, 30), (2, 5, 1), (1, 5, 200)):
+        record_rating(card, rating, now=T0 + timedelta(hours=hours))
+    first, again = card_states(load_progress()), card_states(load_progress())
+    assert {i: s.due for i, s in first.items()} == {i: s.due for i, s in again.items()}  # no fuzzing
+    assert first[1].count == 3 and first[1].rating == 5 and first[1].last == T0 + timedelta(hours=200)
 
 
 def test_a_one_comes_back_before_a_five() -> None:
     record_rating(5, 5, now=T0)
     record_rating(6, 1, now=T0)
     states = card_states(load_progress())
-    assert states[6].due < states[5].due and states[6].box == 1 and states[5].box == 5
+    assert states[6].due < states[5].due
     soon = T0 + timedelta(minutes=11)
-    assert due_cards(load_progress(), soon, [5, 6]) == [6]
-    assert due_cards(load_progress(), T0 + timedelta(days=60), [5, 6]) == [6, 5]  # most overdue first
+    assert due_cards(load_progress(), soon, [5, 6, 7]) == [6, 7]  # card 7, never rated, is due
+    later = T0 + timedelta(days=60)
+    assert states[6].recall(later) < states[5].recall(later) < 1
+    assert due_cards(load_progress(), later, [7, 5, 6]) == [6, 5, 7]  # lowest predicted recall first, then new
 
 
-def test_due_order_overdue_first_then_never_seen_then_later() -> None:
-    record_rating(1, 2, now=T0)  # box 2: due after a day
-    record_rating(2, 1, now=T0 + timedelta(hours=1))  # box 1: due after 10 minutes
-    record_rating(3, 5, now=T0)  # box 5: due after 3 weeks
-    now = T0 + timedelta(days=2)
+def test_due_order_lowest_recall_first_then_never_seen_then_later() -> None:
+    record_rating(1, 2, now=T0)  # Again: back in a minute, low stability
+    record_rating(2, 4, now=T0 - timedelta(days=5))  # Good, then Easy: due in weeks
+    record_rating(2, 5, now=T0 - timedelta(days=4))
+    record_rating(3, 5, now=T0 - timedelta(days=30))  # Easy a month ago: due, recall fallen
+    now = T0 + timedelta(days=3)
     progress = load_progress()
-    assert due_cards(progress, now, [4, 3, 2, 1]) == [2, 1, 4]  # card 2 was due first, so is most overdue
-    assert review_order(progress, now, [1, 2, 3, 4]) == [2, 1, 4, 3]
-    record_rating(1, 3, now=now)  # a later rating moves card 1 off the due list
-    assert due_cards(load_progress(), now, [1, 2, 3, 4]) == [2, 4]
+    states = card_states(progress)
+    assert states[1].recall(now) < states[3].recall(now) < states[2].recall(now)
+    assert due_cards(progress, now, [4, 3, 2, 1]) == [1, 3, 4]
+    assert review_order(progress, now, [1, 2, 3, 4]) == [1, 3, 4, 2]
+    record_rating(1, 5, now=now)  # a later rating moves card 1 off the due list
+    assert due_cards(load_progress(), now, [1, 2, 3, 4]) == [3, 4]
 
 
 # ---------------------------------------------------------------------------------------------- the progress file
@@ -203,7 +220,7 @@ def test_failed_replace_leaves_the_old_file(progress_file: Path, monkeypatch: py
         raise OSError("disk pulled out")
 
     with monkeypatch.context() as patch, pytest.raises(OSError, match="disk pulled out"):
-        patch.setattr(flashcards.os, "replace", broken_replace)
+        patch.setattr(store.os, "replace", broken_replace)
         record_rating(2, 4, now=T0)
     assert progress_file.read_text() == before
     assert len(load_progress()["ratings"]) == 1
@@ -213,7 +230,7 @@ def test_failed_replace_leaves_the_old_file(progress_file: Path, monkeypatch: py
 WRITER = """
 import json, sys, time
 from pathlib import Path
-from lessonlib import flashcards
+from lessonlib.flashcards import store
 
 def half_then_hang(data, handle, **options):  # write half of the JSON, flush it to disk, then hang
     text = json.dumps(data, **options)
@@ -222,8 +239,8 @@ def half_then_hang(data, handle, **options):  # write half of the JSON, flush it
     Path(sys.argv[1]).touch()
     time.sleep(60)
 
-flashcards.json.dump = half_then_hang
-flashcards.record_rating(2, 5, "killed")
+store.json.dump = half_then_hang
+store.record_rating(2, 5, "killed")
 """
 
 

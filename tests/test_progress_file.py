@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lessonlib import flashcards
-from lessonlib.flashcards import Quiz, card_states, cards_for, due_cards, load_progress, record_rating
+from lessonlib.flashcards import Quiz, card_states, cards_for, due_cards, load_progress, record_rating, schedule, store
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -28,7 +27,7 @@ def progress_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test has its own progress file (LESSON6_PROGRESS) and warns afresh about invalid entries."""
     path = tmp_path / "lesson6" / "progress.json"
     monkeypatch.setenv("LESSON6_PROGRESS", str(path))
-    monkeypatch.setattr(flashcards, "_WARNED", set())
+    monkeypatch.setattr(schedule, "_WARNED", set())
     return path
 
 
@@ -90,7 +89,7 @@ def test_a_failing_folder_fsync_still_reports_saved_once(progress_file: Path, mo
             raise OSError(22, "Invalid argument")
         real_fsync(fd)
 
-    monkeypatch.setattr(flashcards.os, "fsync", fsync)
+    monkeypatch.setattr(store.os, "fsync", fsync)
     widget = Quiz(cards_for("04_dropout"))
     widget.show_button.click()
     widget.rating_buttons[4].click()
@@ -143,7 +142,7 @@ def test_a_read_only_folder_says_to_set_the_variable(progress_file: Path, monkey
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr(flashcards, "open", read_only, raising=False)
+    monkeypatch.setattr(store, "open", read_only, raising=False)
     if os.geteuid() != 0:  # a real read-only folder too, where permissions apply (not for root)
         progress_file.parent.chmod(0o500)
     try:
@@ -161,14 +160,14 @@ def test_a_read_only_folder_says_to_set_the_variable(progress_file: Path, monkey
 WRITER = """
 import sys, time
 from pathlib import Path
-from lessonlib import flashcards
+from lessonlib.flashcards import store
 
 def hang(*args, **kwargs):  # the temporary file exists: signal, then hang before writing it
     Path(sys.argv[1]).touch()
     time.sleep(60)
 
-flashcards.json.dump = hang
-flashcards.record_rating(2, 5, "killed")
+store.json.dump = hang
+store.record_rating(2, 5, "killed")
 """
 
 
