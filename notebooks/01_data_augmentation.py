@@ -51,6 +51,8 @@ from torchvision.transforms.v2 import functional as TF
 from lessonlib.augment import mosaic
 from lessonlib.claims import claim, figure, show_claims
 from lessonlib.data import ImageSet, load_dataset, per_class
+from lessonlib.exercises import solution
+from lessonlib.exercises.augmentation import check_mixup
 from lessonlib.flashcards import quiz
 from lessonlib.live import choice, int_slider, live, slider, toggle
 from lessonlib.measure import record
@@ -435,38 +437,78 @@ show_claims()
 # %% [markdown]
 # ## Exercises
 #
-# 1. For digits, which of these keep the label: rotation by 10°, rotation by 180°, a left-right mirror,
-#    a 2-pixel shift, erasing a 14×14 patch in the middle? And for clothes?
-# 2. Write down the 2×3 matrix that `affine_matrices` gives for a rotation by 90°, zoom 1, no shift. Which way
-#    does it turn the image? Check with `torch.rot90`, and compare with `v2.functional.rotate(image, 90)`.
-# 3. With the sliders, set `n_per_class` to 10, 30 and 100 and the strength to 0, 1 and 2. How does the gain on
-#    the plain test set change with the amount of data, and why? Which strength is best for each size?
+# 1. *Aim: you will see that whether a transform keeps the label depends on the data.* For digits, which of
+#    these keep the label: rotation by 10°, rotation by 180°, a left-right mirror, a 2-pixel shift, erasing a
+#    14×14 patch in the middle? And for clothes?
+# 2. *Aim: you will see which way a positive angle turns the image, and that libraries disagree.* Write down the
+#    2×3 matrix that `affine_matrices` gives for a rotation by 90°, zoom 1, no shift. Which way does it turn the
+#    image? Check with `torch.rot90`, and compare with `v2.functional.rotate(image, 90)`.
+# 3. *Aim: you will see how the benefit of augmentation depends on the amount of data.* **Predict first**: will
+#    augmentation's gain on the plain test set be larger with 10 or with 100 images per class? Write your guess
+#    down. Then, with the sliders, set `n_per_class` to 10, 30 and 100 and the strength to 0, 1 and 2, and compare
+#    the bars with your guess. Which strength is best for each size?
+# 4. **Write it yourself.** *Aim: you will see that mixup, unlike the warps above, changes the label too.* Mixup
+#    (Zhang et al. 2018, arXiv 1710.09412) trains on blends of two examples,
+#    $\tilde x = \lambda x_i + (1 - \lambda) x_j$ and $\tilde y = \lambda y_i + (1 - \lambda) y_j$ with one-hot
+#    labels $y$ and $\lambda$ drawn from a Beta$(\alpha, \alpha)$ distribution. Write `mixup` for a batch, given
+#    $\lambda$ and the pairing (image $i$ is blended with image `permutation[i]`), and run the cell: the checker
+#    tries two batches and tells you what is wrong, or that it is right.
+
+# %%
+def mixup(images: torch.Tensor, labels_one_hot: torch.Tensor, lam: float,
+          permutation: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Blend image i with image permutation[i] with weights lam and 1 - lam; blend their one-hot labels the same way.
+
+    images (N, C, H, W), labels_one_hot (N, classes); return the (mixed images, mixed labels), both new tensors.
+    """
+    # your code here (two lines)
+    raise NotImplementedError
+
+
+check_mixup(mixup)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# Solutions (run or expand this cell).
-print("1. Digits: 10° rotation and a 2 px shift keep the label; 180° turns 6 into 9, a mirror makes most digits\n"
-      "   no digit at all, erasing the centre can delete the stroke that defines the digit. Clothes: all but the\n"
-      "   180° rotation (upside-down shirts never occur) and a large erasure are safe.")
-quarter = affine_matrices(torch.tensor([90.0]), torch.zeros(1, 2), torch.ones(1))
-print("2. matrix:\n", quarter[0].round(decimals=6))
-turned = F.grid_sample(digit, F.affine_grid(quarter, list(digit.shape), align_corners=False), align_corners=False)
-assert (turned - torch.rot90(digit, -1, dims=(-2, -1))).abs().max() < 1e-5
-assert (TF.rotate(digit, 90.0) - torch.rot90(digit, 1, dims=(-2, -1))).abs().max() < 1e-5
-print("   equal to torch.rot90(image, -1, dims=(-2, -1)): a quarter turn clockwise, like v2.functional.affine;\n"
-      "   v2.functional.rotate(image, 90) turns the other way (counter-clockwise): check the convention!")
-print(f"3. Every model this kernel has trained on {dataset} (the defaults, plus each slider setting you tried):")
-sizes = sorted({n for (name, n, m, flipped) in accuracy_of if name == dataset and not flipped})
-for n in sizes:
-    plain = {m: result["plain"] for (name, size, m, flipped), result in accuracy_of.items()
-             if name == dataset and size == n and not flipped}
-    gains = ", ".join(f"strength {m:g}: {figure(plain[m] - plain[0.0], '{:+.1%}')}" for m in sorted(plain) if m and 0.0 in plain)
-    best = max(plain, key=lambda m: -1.0 if math.isnan(plain[m]) else plain[m])
-    print(f"   {n} per class: plain-test gain (points) over no augmentation {gains or '(train strength 0 too)'}; "
-          f"best strength tried {best:g}")
-print("   Set n_per_class to 10, 30 and 100 and the strength to 0, 1 and 2 with the sliders, then run this cell again.\n"
-      "   Expect the gain to shrink as the data grow if the data themselves already hold much of the variety the\n"
-      "   augmentation adds; RandAugment (Cubuk et al. 2020, Fig. 3) found the best strength *growing* with data and\n"
-      "   model size, a trend this tiny CNN may be too small to show.")
+# Solutions: run this cell, then click "Show solution" (or expand this cell to read the code).
+with solution():
+    print("1. Digits: 10° rotation and a 2 px shift keep the label; 180° turns 6 into 9, a mirror makes most digits\n"
+          "   no digit at all, erasing the centre can delete the stroke that defines the digit. Clothes: all but the\n"
+          "   180° rotation (upside-down shirts never occur) and a large erasure are safe.")
+    quarter = affine_matrices(torch.tensor([90.0]), torch.zeros(1, 2), torch.ones(1))
+    print("2. matrix:\n", quarter[0].round(decimals=6))
+    turned = F.grid_sample(digit, F.affine_grid(quarter, list(digit.shape), align_corners=False), align_corners=False)
+    assert (turned - torch.rot90(digit, -1, dims=(-2, -1))).abs().max() < 1e-5
+    assert (TF.rotate(digit, 90.0) - torch.rot90(digit, 1, dims=(-2, -1))).abs().max() < 1e-5
+    print("   equal to torch.rot90(image, -1, dims=(-2, -1)): a quarter turn clockwise, like v2.functional.affine;\n"
+          "   v2.functional.rotate(image, 90) turns the other way (counter-clockwise): check the convention!")
+    print(f"3. Every model this kernel has trained on {dataset} (the defaults, plus each slider setting you tried):")
+    sizes = sorted({n for (name, n, m, flipped) in accuracy_of if name == dataset and not flipped})
+    for n in sizes:
+        plain = {m: result["plain"] for (name, size, m, flipped), result in accuracy_of.items()
+                 if name == dataset and size == n and not flipped}
+        gains = ", ".join(f"strength {m:g}: {figure(plain[m] - plain[0.0], '{:+.1%}')}"
+                          for m in sorted(plain) if m and 0.0 in plain)
+        best = max(plain, key=lambda m: -1.0 if math.isnan(plain[m]) else plain[m])
+        print(f"   {n} per class: plain-test gain (points) over no augmentation {gains or '(train strength 0 too)'}; "
+              f"best strength tried {best:g}")
+    print("   Set n_per_class to 10, 30 and 100 and the strength to 0, 1 and 2 with the sliders, then run this cell again.\n"
+          "   Expect the gain to shrink as the data grow if the data themselves already hold much of the variety the\n"
+          "   augmentation adds; RandAugment (Cubuk et al. 2020, Fig. 3) found the best strength *growing* with data and\n"
+          "   model size, a trend this tiny CNN may be too small to show.")
+
+    def mixup_solution(images: torch.Tensor, labels_one_hot: torch.Tensor, lam: float,
+                       permutation: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return (lam * images + (1 - lam) * images[permutation],
+                lam * labels_one_hot + (1 - lam) * labels_one_hot[permutation])
+
+    print("4.", check_mixup(mixup_solution))
+    batch = train_sets["mnist"].images[:6]
+    batch_labels = train_sets["mnist"].labels[:6]
+    pairing = torch.arange(6).roll(1)  # image i with image i - 1, as v2.MixUp pairs them
+    blended, soft_labels = mixup_solution(batch, F.one_hot(batch_labels, 10).float(), 0.7, pairing)
+    mosaic(blended[None], col_labels=[f"{0.7:.1f}·{int(a)} + {0.3:.1f}·{int(b)}"
+                                      for a, b in zip(batch_labels, batch_labels[pairing])],
+           size=1.5, title="mixup, λ = 0.7: each image and its label are blends")
+    print("   the first blended label: [" + ", ".join(f"{p:.2g}" for p in soft_labels[0].tolist()) + "]")
 
 # %% [markdown]
 # ## Flashcards

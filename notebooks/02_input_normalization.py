@@ -47,6 +47,8 @@ from torchvision.transforms import v2
 
 from lessonlib.claims import claim, figure, show_claims
 from lessonlib.data import load_dataset
+from lessonlib.exercises import solution
+from lessonlib.exercises.normalization import check_standardize_per_channel
 from lessonlib.flashcards import quiz
 from lessonlib.live import choice, slider, live
 from lessonlib.measure import record
@@ -556,36 +558,67 @@ show_claims()
 # %% [markdown]
 # ## Exercises
 #
-# 1. Inputs $z$ have zero mean and unit variance. What are the mean and variance of $3z + 2$, and what
-#    two numbers give back $z$ with `v2.Normalize`?
-# 2. With 784 pixels all offset by $c = 3$ (in standard deviations), estimate $\lambda_{\max}$ of the
-#    10-class softmax Hessian at the start, how many eigenvalues are that large, and the learning rate
-#    $2/\lambda_{\max}$. Compare with the largest one that converged in "What we measured", and with what
-#    the binary-logistic factor $\tfrac14$ would predict.
-# 3. Set `input_scale` to 10 with offset 0. Why does the best learning rate drop by about 100 while the
-#    best loss stays the same?
+# 1. *Aim: you will see that standardization is undone by two numbers.* Inputs $z$ have zero mean and unit
+#    variance. What are the mean and variance of $3z + 2$, and what two numbers give back $z$ with `v2.Normalize`?
+# 2. *Aim: you will see how far the quadratic picture predicts the largest learning rate.* With 784 pixels all
+#    offset by $c = 3$ (in standard deviations), estimate $\lambda_{\max}$ of the 10-class softmax Hessian at the
+#    start, how many eigenvalues are that large, and the learning rate $2/\lambda_{\max}$. Compare with the
+#    largest one that converged in "What we measured", and with what the binary-logistic factor $\tfrac14$ would
+#    predict.
+# 3. *Aim: you will see that the learning rate absorbs a pure input scale, but not an offset.* **Predict first**:
+#    with offset 0 and `input_scale` 10, by what factor will the best learning rate change, and will the best loss
+#    change? Write your guess down, then set the two sliders of "The real thing" and compare with the plot. Why?
+# 4. **Write it yourself.** *Aim: you will see what per-channel standardization of colour images computes, and
+#    which statistics it may use.* Colour images $(N, C, H, W)$ are standardized **per channel** (Careful): one
+#    mean and one standard deviation per channel, over every training image and every pixel, applied to any
+#    images, training or test. Write `standardize_per_channel` and run the cell: the checker tries it on colour
+#    batches (one of them with a channel that never changes) and tells you what is wrong, or that it is right.
+
+# %%
+def standardize_per_channel(images: torch.Tensor, train_images: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """(images - mean_c) / sqrt(var_c + eps), with mean_c and var_c (biased) of channel c over all of train_images.
+
+    images and train_images have shape (N, C, H, W); the result has the shape of images.
+    """
+    # your code here (three lines)
+    raise NotImplementedError
+
+
+check_standardize_per_channel(standardize_per_channel)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# Solutions (run or expand this cell).
-print("1. mean 2, variance 9: v2.Normalize(mean=[2.0], std=[3.0]) maps 3z + 2 back to z.")
-estimate = (784 * reference_offset**2 + 1) / K  # ||mu~||^2 / K: the mean vector (c, ..., c, 1)
-measured_lr = results["offset", "logistic"]["max_lr"]
-print(f"2. lambda_max ~ (784 c^2 + 1) / K = (784 * {reference_offset:g}^2 + 1) / {K} = {estimate:.0f}, K - 1 = {K - 1} "
-      f"times (exactly, from E[x~x~^T]: {start_lambda_max['offset']:.0f}); 2 / lambda_max = {2 / estimate:.2e}.\n"
-      f"   Measured largest converging learning rate: {measured_lr:.2e}, {figure(measured_lr * estimate / 2)} times that "
-      f"(the grid's points are a factor {math.sqrt(10):.2f} apart).\n"
-      f"   With the binary-logistic 1/4 in place of 1/K: 2 / ({784 * reference_offset**2 + 1:.0f} / 4) = "
-      f"{8 / (784 * reference_offset**2 + 1):.2e}, {figure(measured_lr * (784 * reference_offset**2 + 1) / 8)} times "
-      "below the measurement.")
-scaled = offset == 0 and input_scale != 1
-print("3. Scaling x by s scales the gradient of the weights by s and their block of the Hessian by s^2. With lr / s^2,\n"
-      "   the scaled weights s w take approximately the same steps as before: approximately, because the bias is not\n"
-      "   scaled, so its steps shrink by s^2 (with centred inputs the bias matters little). So the best lr falls by\n"
-      "   about s^2 and the best loss stays about the same."
-      + (f" This run (offset 0, scale {input_scale:g}): best lr {yours['best_lr']:.2g} against "
-         f"{results['centred', model]['best_lr']:.2g} centred ({results['centred', model]['best_lr'] / yours['best_lr']:.0f}x; "
-         f"s^2 = {input_scale**2:.0f}), best loss {yours['best_loss']:.3f} against {results['centred', model]['best_loss']:.3f}."
-         if scaled else " Set offset = 0 and input_scale = 10 and run again to see it in your run."))
+# Solutions: run this cell, then click "Show solution" (or expand this cell to read the code).
+with solution():
+    print("1. mean 2, variance 9: v2.Normalize(mean=[2.0], std=[3.0]) maps 3z + 2 back to z.")
+    estimate = (784 * reference_offset**2 + 1) / K  # ||mu~||^2 / K: the mean vector (c, ..., c, 1)
+    measured_lr = results["offset", "logistic"]["max_lr"]
+    print(f"2. lambda_max ~ (784 c^2 + 1) / K = (784 * {reference_offset:g}^2 + 1) / {K} = {estimate:.0f}, K - 1 = {K - 1} "
+          f"times (exactly, from E[x~x~^T]: {start_lambda_max['offset']:.0f}); 2 / lambda_max = {2 / estimate:.2e}.\n"
+          f"   Measured largest converging learning rate: {measured_lr:.2e}, {figure(measured_lr * estimate / 2)} times that "
+          f"(the grid's points are a factor {math.sqrt(10):.2f} apart).\n"
+          f"   With the binary-logistic 1/4 in place of 1/K: 2 / ({784 * reference_offset**2 + 1:.0f} / 4) = "
+          f"{8 / (784 * reference_offset**2 + 1):.2e}, {figure(measured_lr * (784 * reference_offset**2 + 1) / 8)} times "
+          "below the measurement.")
+    scaled = offset == 0 and input_scale != 1
+    print("3. Scaling x by s scales the gradient of the weights by s and their block of the Hessian by s^2. With lr / s^2,\n"
+          "   the scaled weights s w take approximately the same steps as before: approximately, because the bias is not\n"
+          "   scaled, so its steps shrink by s^2 (with centred inputs the bias matters little). So the best lr falls by\n"
+          "   about s^2 and the best loss stays about the same."
+          + (f" This run (offset 0, scale {input_scale:g}): best lr {yours['best_lr']:.2g} against "
+             f"{results['centred', model]['best_lr']:.2g} centred ({results['centred', model]['best_lr'] / yours['best_lr']:.0f}x; "
+             f"s^2 = {input_scale**2:.0f}), best loss {yours['best_loss']:.3f} against {results['centred', model]['best_loss']:.3f}."
+             if scaled else " Set offset = 0 and input_scale = 10 and run again to see it in your run."))
+
+    def standardize_per_channel_solution(images: torch.Tensor, train_images: torch.Tensor,
+                                         eps: float = 1e-5) -> torch.Tensor:
+        mean = train_images.mean(dim=(0, 2, 3), keepdim=True)  # one number per channel: (1, C, 1, 1)
+        variance = train_images.var(dim=(0, 2, 3), correction=0, keepdim=True)
+        return (images - mean) / torch.sqrt(variance + eps)
+
+    print("4.", check_standardize_per_channel(standardize_per_channel_solution))
+    one_channel = standardize_per_channel_solution(test_set.images, images, 0.0)
+    print(f"   MNIST has one channel: per channel is the global standardization of From scratch, largest difference "
+          f"{(one_channel - (test_set.images - global_mean) / global_std).abs().max():.1e} on the test images")
 
 # %% [markdown]
 # ## Flashcards

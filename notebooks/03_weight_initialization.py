@@ -46,6 +46,8 @@ from torch import nn
 
 from lessonlib.claims import claim, figure, show_claims
 from lessonlib.data import load_dataset
+from lessonlib.exercises import solution
+from lessonlib.exercises.initialization import check_kaiming_conv_std
 from lessonlib.flashcards import quiz
 from lessonlib.live import choice, int_slider, live, slider
 from lessonlib.measure import record
@@ -143,6 +145,15 @@ assert uniform.abs().max() <= bound and abs(uniform.std() - init_std("xavier", 7
 # Push a batch of real digits (standardized pixels) through a deep stack of fresh layers and
 # watch the spread of the pre-activations $z$, layer by layer. No training yet: this is the state
 # the network starts learning from.
+#
+# Glorot & Bengio's argument (2010, §4.2) runs in both directions, so the figure shows both. **Left,
+# forward**: the std of $z$ at each layer. **Middle, backward**: a linear read-out (10 digits, same scheme)
+# and its cross-entropy loss $L$ on the batch's labels; the gradient $\partial L/\partial z$ starts at the
+# last layer and flows back to layer 1, *from right to left*. Under the Theory's assumptions each layer
+# multiplies its variance by $n_{out} \operatorname{Var}(w)\, \mathbb E[f'(z)^2]$. Between layers of equal
+# width that is 1 for Xavier with units that are linear near 0, and 1 for Kaiming with ReLU, whose $f'$ is 0 for
+# half of the units (He et al. 2015, §2.2, "backward propagation case"). A flat line means that every layer
+# receives a gradient of the same size. **Right**: histograms of the activations $f(z)$.
 
 # %%
 width = run.pick(quick=256, full=1024)
@@ -152,36 +163,55 @@ inputs = train_set.flat()[:512]
 inputs = (inputs - inputs.mean()) / inputs.std()
 
 
-@torch.no_grad()
+input_labels = train_set.labels[:512]
+
+
 def activation_statistics(init: str, activation: str, depth: int, gain: float = 1.0, width: int = width) -> dict:
-    """Per-layer std of z, share of saturated tanh units, and samples of the activations."""
+    """Per layer: std of z, share of saturated tanh units, samples of the activations, and std of dL/dz (backward)."""
     torch.manual_seed(seed)
     nonlinearity = torch.tanh if activation == "tanh" else torch.relu
-    x, stds, saturated, samples = inputs, [], [], []
+    x, pre_activations, activations = inputs, [], []
     for _ in range(depth):
         layer = nn.Linear(x.shape[1], width)
         init_layer(layer, init, gain)
         z = layer(x)
         x = nonlinearity(z)
-        stds.append(z.std().item())
-        saturated.append((x.abs() > 0.99).float().mean().item())
-        samples.append(x.flatten()[:5000])
-    return {"std": stds, "saturated": saturated, "samples": samples}
+        pre_activations.append(z)
+        activations.append(x.detach())
+    readout = nn.Linear(width, 10)  # the loss at the top, so that a gradient can flow back through every layer
+    init_layer(readout, init, gain)
+    loss = nn.functional.cross_entropy(readout(x), input_labels)
+    gradients = torch.autograd.grad(loss, pre_activations)  # dL/dz of every layer, one backward pass
+    return {"std": [z.std().item() for z in pre_activations],
+            "saturated": [(a.abs() > 0.99).float().mean().item() for a in activations],
+            "samples": [a.flatten()[:5000] for a in activations],
+            "grad_std": [g.std().item() for g in gradients]}
+
+
+def first_over_last(gradient_stds: list[float]) -> str:
+    """Layer 1's gradient std over the last layer's, as text (zero or not finite: beyond float32's range)."""
+    ratio = gradient_stds[0] / gradient_stds[-1]
+    return f"{ratio:.2g}" if math.isfinite(ratio) and ratio > 0 else "beyond float32"
 
 
 def show_activations(init: str, activation: str, depth: int, gain: float) -> plt.Figure:
-    """Left: std of z per layer for every scheme (yours in bold); right: histograms of activations."""
-    fig, (ax_std, ax_hist) = plt.subplots(1, 2, figsize=(11, 3.8))
-    for scheme in ("normal", "small", "lecun", "xavier", "kaiming"):
-        stats = activation_statistics(scheme, activation, depth, gain)
+    """Per layer, for every scheme (yours in bold): std of z (forward), std of dL/dz (backward); your activations."""
+    fig, (ax_std, ax_grad, ax_hist) = plt.subplots(1, 3, figsize=(15, 3.8))
+    statistics = {scheme: activation_statistics(scheme, activation, depth, gain)
+                  for scheme in ("normal", "small", "lecun", "xavier", "kaiming")}
+    for scheme, stats in statistics.items():
         bold = scheme == init
-        ax_std.plot(range(1, depth + 1), stats["std"], marker="o" if bold else None, markersize=3,
-                    lw=2.5 if bold else 1, alpha=1 if bold else 0.45, label=scheme)
-    ax_std.set(yscale="log", xlabel="layer", ylabel="std of z", title=f"{activation}, width {width}, gain {gain:g}")
+        style = dict(marker="o" if bold else None, markersize=3, lw=2.5 if bold else 1, alpha=1 if bold else 0.45, label=scheme)
+        ax_std.plot(range(1, depth + 1), stats["std"], **style)
+        style["label"] = f"{scheme}: {first_over_last(stats['grad_std'])}"
+        ax_grad.plot(range(1, depth + 1), stats["grad_std"], **style)
+    ax_std.set(yscale="log", xlabel="layer", ylabel="std of z", title=f"forward: {activation}, width {width}, gain {gain:g}")
     ax_std.legend(fontsize=8)
-    stats = activation_statistics(init, activation, depth, gain)
+    ax_grad.set(yscale="log", xlabel="layer (the gradient flows from right to left)", ylabel="std of ∂L/∂z",
+                title="backward: gradient of the loss")
+    ax_grad.legend(fontsize=8, title=f"layer 1 / layer {depth}", title_fontsize=8)
     for layer_index in sorted({0, depth // 2, depth - 1}):
-        ax_hist.hist(stats["samples"][layer_index].numpy(), bins=60, histtype="step", lw=1.5,
+        ax_hist.hist(statistics[init]["samples"][layer_index].numpy(), bins=60, histtype="step", lw=1.5,
                      density=True, label=f"layer {layer_index + 1}")
     ax_hist.set(xlabel="activation", ylabel="density", title=f"{init}: activations")
     ax_hist.legend(fontsize=8)
@@ -198,7 +228,15 @@ live(show_activations,
 # %% [markdown]
 # Things to try: ReLU with `xavier` at 50 layers (the signal fades by $1/\sqrt{2}$ per layer);
 # ReLU with `kaiming` (flat); tanh with `normal` (the histogram piles up at $\pm 1$: saturated);
-# tanh with `xavier` and gain 5/3, PyTorch's `nn.init.calculate_gain("tanh")`.
+# tanh with `xavier` and gain 5/3, PyTorch's `nn.init.calculate_gain("tanh")` (exercise 4 looks at both panels).
+#
+# **The way back.** The middle panel's legend gives layer 1's gradient over the last layer's for each scheme.
+# The claims table below tests three cases on this run. With ReLU, the gradient follows the signal: with Kaiming
+# it reaches layer 1 at about the size it started with (within a factor 3 at 50 layers of 1,024 units), with
+# Xavier it fades by the same factor $1/\sqrt{2}$ per layer (He et al. 2015, §2.2). With tanh and N(0, 1) weights, most units are saturated, and a saturated unit
+# passes back almost nothing ($\tanh'(z) < 0.02$ where $|\tanh z| > 0.99$); yet the gradient as a whole
+# *grows* toward layer 1: $\operatorname{Var}(w) = 1$ is $n$ times LeCun's $1/n$ ($n$ = the layer width, 256 at
+# quick scale, 1,024 at full), and that outweighs the small derivatives.
 #
 # Does the starting point matter for learning? Train the same 10-layer network (128 units per layer)
 # from each initialization for the same few hundred SGD steps.
@@ -250,6 +288,13 @@ record("tanh_normal_saturated", tanh_normal["saturated"][-1],
        "tanh + N(0, 1), layer 10: {:.0%} of the units are saturated (|tanh z| > 0.99)")
 record("tanh_five_thirds_std", tanh_five_thirds["std"][-1],
        "tanh + Xavier with gain 5/3, 30 layers: std of z at the last layer = {:.2f} (the input's std is 1)")
+backward = lambda stats: stats["grad_std"][0] / stats["grad_std"][-1]  # noqa: E731  (layer 1 / last layer)
+record("relu_kaiming_grad_ratio", backward(relu_kaiming),
+       "ReLU + Kaiming, 50 layers: std of dL/dz at layer 1 / last layer = {:.2f}")
+record("relu_xavier_grad_ratio", backward(relu_xavier),
+       "ReLU + Xavier, 50 layers: std of dL/dz at layer 1 / last layer = {:.1e}")
+record("tanh_normal_grad_ratio", backward(tanh_normal),
+       "tanh + N(0, 1), 10 layers: std of dL/dz at layer 1 / last layer = {:.1e}")
 for act in ("tanh", "relu"):
     for scheme in schemes:
         record(f"{act}_{scheme}_test_accuracy", histories[act, scheme].last("test_accuracy"),
@@ -272,6 +317,17 @@ claim("unit_normal_saturates_tanh", "tanh + N(0, 1) weights: most units of layer
 claim("gain_five_thirds_keeps_tanh_std", "tanh + Xavier × 5/3: after 30 layers the std of z stays near the input's 1 (0.8 to 1.25)",
       holds=0.8 < tanh_five_thirds["std"][-1] < 1.25, measured=f"std of z at layer 30: {tanh_five_thirds['std'][-1]:.2f}",
       source="PyTorch torch.nn.init.calculate_gain", paper="gain 5/3 for tanh")
+claim("kaiming_keeps_relu_gradient",
+      "ReLU + Kaiming, 50 layers: the gradient ∂L/∂z at layer 1 stays within a factor 3 of the last layer's",
+      holds=1 / 3 <= backward(relu_kaiming) <= 3.0, measured=f"layer 1 / last = {backward(relu_kaiming):.2f}",
+      source="He et al. 2015 (arXiv 1502.01852), §2.2, backward case", paper="½ n Var(w) = 1 also keeps the gradient's variance")
+claim("xavier_fades_relu_gradient", "ReLU + Xavier, 50 layers: the gradient at layer 1 is below a thousandth of the last layer's",
+      holds=backward(relu_xavier) < 1e-3, measured=f"layer 1 / last = {backward(relu_xavier):.1e}",
+      source="He et al. 2015 (arXiv 1502.01852), §2.2", paper=f"factor 1/√2 per layer: {2 ** -24.5:.1e} after 49 layers")
+claim("saturated_tanh_gradient_grows",
+      "tanh + N(0, 1), 10 layers: saturated, yet the gradient at layer 1 is over 1,000 times the last layer's",
+      holds=backward(tanh_normal) > 1e3, measured=f"layer 1 / last = {backward(tanh_normal):.1e}",
+      source="Glorot & Bengio 2010, §4.2", paper="Var(∂L/∂z) multiplies by n Var(w) per layer (linear regime)")
 claim("naive_inits_stay_at_chance", "From N(0, 1) or N(0, 0.01) the 10-layer network does not train (test accuracy under 20 %)",
       holds=all(at_chance(accuracy[act, scheme]) for act in ("tanh", "relu") for scheme in ("normal", "small")),
       measured=", ".join(f"{act} {scheme} {figure(accuracy[act, scheme], '{:.0%}')}"
@@ -297,7 +353,11 @@ if relu_normal.diverged:
 #
 # - **Kaiming keeps a ReLU network's signal alive**; Xavier, built for tanh, loses a factor $\sqrt 2$ per
 #   ReLU layer (He et al. 2015, §2.2), and after 50 layers almost nothing is left.
-# - **N(0, 1) saturates tanh**: units pinned at $\pm 1$ pass back almost no gradient.
+# - **N(0, 1) saturates tanh**: units pinned at $\pm 1$ pass back almost no gradient each, yet the weights are
+#   so large that the gradient grows toward the input. Saturated layers with an exploding gradient: neither
+#   direction is steady.
+# - **Both directions**: with ReLU, Kaiming keeps the gradient as steady as the signal, and with Xavier the
+#   gradient fades toward the input just as the signal fades toward the output.
 # - **Training follows**: the naive schemes leave the 10-layer network untrained (a ReLU network from
 #   N(0, 1) overflows: the records say at which step), the variance-preserving ones train it, and for
 #   ReLU Kaiming beats Xavier.
@@ -309,7 +369,8 @@ if relu_normal.diverged:
 #
 # - **Card 6's problem is depth, not one large variance.** With N(0, 1) weights $\operatorname{Var}(z)$ grows
 #   about $n$-fold per layer, so activations explode or saturate; with too small weights they vanish, and the
-#   gradients do the same on the way back (Glorot & Bengio 2010, §4). The figures above show the forward pass.
+#   gradients do the same on the way back (Glorot & Bengio 2010, §4). The backward panel shows that the two
+#   directions need not agree: N(0, 1) with tanh saturates the forward pass and lets the gradient grow.
 # - Card 7's "var(z) = 1/n" is not quite the aim. The aim is $\operatorname{Var}(z) \approx \operatorname{Var}(x)$,
 #   which needs $\operatorname{Var}(w) = 1/n$; "weight × $\sqrt{1/n}$" (starting from N(0, 1) weights)
 #   is **LeCun's fan-in rule** (LeCun, Bottou, Orr & Müller, *Efficient BackProp*, 1998).
@@ -329,28 +390,72 @@ if relu_normal.diverged:
 # %% [markdown]
 # ## Exercises
 #
-# 1. A layer maps 784 inputs to 256 outputs. What is the bound $a$ of Glorot's uniform
-#    initialization $U[-a, a]$, and what standard deviation does it give?
-# 2. With ReLU and Xavier weights in a network of equal widths, by what factor does the std of $z$
-#    shrink per layer? Predict the ratio after 50 layers and compare with "What we measured".
-# 3. Move the `gain` slider with tanh and `xavier`. With a gain above 1 the std of $z$ levels off after a
-#    few layers; at which level? Which gain makes that level about the input's std (1)? Compare with
-#    `nn.init.calculate_gain("tanh")`.
+# 1. *Aim: you will see that Glorot's uniform and normal versions are the same variance.* A layer maps 784
+#    inputs to 256 outputs. What is the bound $a$ of Glorot's uniform initialization $U[-a, a]$, and what
+#    standard deviation does it give?
+# 2. *Aim: you will see where Xavier loses a ReLU network's signal, on the way forward and on the way back.*
+#    **Predict first**: with ReLU and Xavier weights in a network of equal widths, by what factor does the std
+#    of $z$ shrink per layer, what is the ratio after 50 layers, and does the gradient (middle panel) fade as
+#    well, or grow? Write your guesses down, then set `relu`, `xavier` and 50 layers with the sliders and compare
+#    with the plot and with "What we measured".
+# 3. *Aim: you will see how tanh squashes the variance and how a gain makes up for it.* Move the `gain` slider
+#    with tanh and `xavier`. With a gain above 1 the std of $z$ levels off after a few layers; at which level?
+#    Which gain makes that level about the input's std (1)? Compare with `nn.init.calculate_gain("tanh")`.
+# 4. *Aim: you will see that a gain that steadies the forward pass need not steady the backward pass.*
+#    **Predict first**: tanh, `xavier`, 30 layers, gain 5/3 keeps the std of $z$ near 1 (exercise 3). Will the
+#    gradient at layer 1 be smaller than, about equal to, or larger than at layer 30? Then read the middle
+#    panel's legend at gain 5/3 and at gain 1.
+# 5. **Write it yourself.** *Aim: you will see that a convolution's fan-in counts its kernel, not only its
+#    channels.* An output value of `nn.Conv2d(in_channels, out_channels, k)` sums over a $k \times k$ patch of
+#    every input channel. Write `kaiming_conv_std`, He et al.'s $\sqrt{2 / n_{in}}$ for such a layer, and run the
+#    cell: the checker tries three layers and tells you what is wrong, or that it is right.
+
+# %%
+def kaiming_conv_std(in_channels: int, out_channels: int, kernel_size: int) -> float:
+    """He (Kaiming) std of nn.Conv2d(in_channels, out_channels, kernel_size)'s weights before a ReLU: sqrt(2 / fan_in).
+
+    fan_in: the number of inputs that one output value sums over (a square kernel_size x kernel_size kernel).
+    """
+    # your code here (two lines)
+    raise NotImplementedError
+
+
+check_kaiming_conv_std(kaiming_conv_std)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# Solutions (run or expand this cell).
-a = math.sqrt(6 / (784 + 256))
-print(f"1. a = sqrt(6 / 1040) = {a:.4f}; std = a / sqrt(3) = {a / math.sqrt(3):.4f} = sqrt(2 / 1040)")
-print(f"2. ReLU halves Var(z): the std shrinks by 1/sqrt(2) per layer; after 49 more layers "
-      f"{2 ** -24.5:.1e} (measured: {ratio(relu_xavier):.1e})")
-gains = (1.0, 1.25, 1.5, 5 / 3, 2.0, 2.5, 3.0)
-levels = {g: activation_statistics("xavier", "tanh", 30, gain=g)["std"][-1] for g in gains}
-nearest_one = min(gains, key=lambda g: abs(levels[g] - 1))
-print("3. std of z at layer 30 (tanh, xavier): " + ", ".join(f"gain {g:.2f}: {levels[g]:.2f}" for g in gains))
-grows = all(levels[a] < levels[b] for a, b in zip(gains, gains[1:]))
-print(f"   the level {'grows' if grows else 'does not grow steadily'} with the gain; gain {nearest_one:.2f} comes "
-      f"nearest 1. nn.init.calculate_gain('tanh') = {nn.init.calculate_gain('tanh'):.3f} (= 5/3) levels off at "
-      f"{levels[5 / 3]:.2f}: tanh squashes the variance and the gain makes up for it.")
+# Solutions: run this cell, then click "Show solution" (or expand this cell to read the code).
+with solution():
+    a = math.sqrt(6 / (784 + 256))
+    print(f"1. a = sqrt(6 / 1040) = {a:.4f}; std = a / sqrt(3) = {a / math.sqrt(3):.4f} = sqrt(2 / 1040)")
+    print(f"2. ReLU halves Var(z): the std shrinks by 1/sqrt(2) per layer; after 49 more layers "
+          f"{2 ** -24.5:.1e} (measured: {ratio(relu_xavier):.1e}).\n   On the way back ReLU zeroes the gradient of "
+          f"half of the units, so it fades by the same factor toward layer 1: layer 1 / last = "
+          f"{backward(relu_xavier):.1e} (What we measured).")
+    gains = (1.0, 1.25, 1.5, 5 / 3, 2.0, 2.5, 3.0)
+    tanh_runs = {g: activation_statistics("xavier", "tanh", 30, gain=g) for g in gains}
+    levels = {g: tanh_runs[g]["std"][-1] for g in gains}
+    nearest_one = min(gains, key=lambda g: abs(levels[g] - 1))
+    print("3. std of z at layer 30 (tanh, xavier): " + ", ".join(f"gain {g:.2f}: {levels[g]:.2f}" for g in gains))
+    grows = all(levels[a] < levels[b] for a, b in zip(gains, gains[1:]))
+    print(f"   the level {'grows' if grows else 'does not grow steadily'} with the gain; gain {nearest_one:.2f} comes "
+          f"nearest 1. nn.init.calculate_gain('tanh') = {nn.init.calculate_gain('tanh'):.3f} (= 5/3) levels off at "
+          f"{levels[5 / 3]:.2f}: tanh squashes the variance and the gain makes up for it.")
+    for g in (1.0, 5 / 3):
+        to_first = backward(tanh_runs[g])
+        print(f"{'4.' if g == 1 else '  '} gain {g:.2f}: std of z at layer 30 {levels[g]:.2f}; gradient at layer 1 / "
+              f"layer 30 {to_first:.2f}: it {'grows' if to_first > 1 else 'fades'} toward the input")
+    print("   Between layers of equal width, forward, each layer multiplies Var(z) by gain^2 E[tanh(z)^2] / E[z^2];\n"
+          "   backward, it multiplies Var(dL/dz) by gain^2 E[tanh'(z)^2]. Two different averages over the same z: a\n"
+          "   gain that makes one of them 1 need not make the other 1.")
+
+    def kaiming_conv_std_solution(in_channels: int, out_channels: int, kernel_size: int) -> float:
+        fan_in = in_channels * kernel_size * kernel_size  # every channel of a k x k patch feeds one output value
+        return math.sqrt(2 / fan_in)
+
+    print("5.", check_kaiming_conv_std(kaiming_conv_std_solution))
+    conv_weights = nn.init.kaiming_normal_(torch.empty(64, 16, 5, 5), nonlinearity="relu")  # Conv2d(16, 64, 5)
+    print(f"   nn.init.kaiming_normal_ on Conv2d(16, 64, 5)'s 25,600 weights: std {conv_weights.std():.4f}; "
+          f"sqrt(2 / (16 * 5 * 5)) = {kaiming_conv_std_solution(16, 64, 5):.4f}")
 
 # %% [markdown]
 # ## Flashcards

@@ -44,9 +44,12 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.func import functional_call
 
 from lessonlib.claims import claim, show_claims
-from lessonlib.data import ImageSet, load_dataset
+from lessonlib.data import ImageSet, endless_batches, load_dataset
+from lessonlib.exercises import solution
+from lessonlib.exercises.batch_norm import check_layer_norm
 from lessonlib.flashcards import quiz
 from lessonlib.live import live, log_slider
 from lessonlib.measure import record
@@ -313,6 +316,122 @@ fig.tight_layout()
 # why `model.eval()` matters at test time, and why BN suffers when training itself has to use tiny batches.
 
 # %% [markdown]
+# ### A smoother landscape? Santurkar et al.'s measurement
+#
+# Santurkar, Tsipras, Ilyas & Mądry (2018, arXiv 1805.11604, §3.1, Fig. 4) explain BN's effect by the shape of
+# the loss, and measure it during training: at a training step, take the gradient $g$ of the batch loss at the
+# weights $w$ and look at the weights $w - \eta g$ for several step sizes $\eta$:
+#
+# - (a) **loss landscape**: how much the loss varies along the way (the band from the lowest to the highest
+#   loss over the step sizes, the starting point included);
+# - (b) **gradient predictiveness**: how far the gradient there is from the one we started with,
+#   $\lVert \nabla L(w) - \nabla L(w - \eta g) \rVert$ (the band over the step sizes);
+# - (c) **effective β-smoothness**: the largest gradient change per distance moved,
+#   $\max_\eta \lVert \nabla L(w) - \nabla L(w - \eta g)\rVert \,/\, \lVert \eta g \rVert$.
+#
+# Small values mean that the gradient stays a good guide over a long step, so a large learning rate is safe.
+# We train a pair of networks (without and with BN, the same initial weights and batches) by plain SGD, and
+# every 25 steps (50 at full scale) probe with $\eta$ from a quarter of the learning rate to four times it, on
+# that step's batch. Top row: lr 1, init std 1, a cell where both networks learn; the paper too compares
+# networks that both learn (VGG on CIFAR-10). Bottom row: the sliders' cell (at first, the parameters'). In each
+# panel compare the gray band with the blue one; in the first panel, check whether the network without BN
+# learns at all.
+
+# %%
+step_multiples = (0.25, 0.5, 1.0, 2.0, 4.0)  # the probe's step sizes eta, in units of the learning rate
+reference_pair = (1.0, 1.0)  # (lr, init std): a cell of the grid where both networks train at every seed
+
+
+def loss_and_gradient(model: StackedMLP, weights: dict[str, torch.Tensor], images: torch.Tensor,
+                      labels: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Each network's batch loss at these weights and its gradient (train-mode BN; running statistics untouched)."""
+    weights = {name: w.detach().requires_grad_() for name, w in weights.items()}
+    buffers = {name: b.clone() for name, b in model.named_buffers()}
+    logits = functional_call(model, {**weights, **buffers}, (images,))  # (networks, batch, classes)
+    losses = F.cross_entropy(logits.transpose(1, 2), labels.expand(len(logits), -1), reduction="none").mean(1)
+    return losses.detach(), dict(zip(weights, torch.autograd.grad(losses.sum(), list(weights.values()))))
+
+
+def norm_per_network(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """The l2 norm of each network's share (dimension 0) of all these tensors together."""
+    return torch.stack([t.flatten(1).pow(2).sum(1) for t in tensors]).sum(0).sqrt()
+
+
+landscapes = {}  # (lr, init std) -> measurements (probes, 2 networks), 0 = without BN
+
+
+def landscape(learning_rate: float, init_std: float) -> dict[str, torch.Tensor]:
+    """Train a pair (without, with BN) by plain SGD; every `every` steps, probe the batch loss along -gradient."""
+    if (learning_rate, init_std) in landscapes:
+        return landscapes[learning_rate, init_std]
+    model = StackedMLP(sizes, [init_std, init_std], [False, True], "sigmoid", seed=seed).to(run.device).train()
+    weights = {name: w.detach() for name, w in model.named_parameters()}
+    batches = endless_batches(train_set.to(run.device), 60, torch.Generator().manual_seed(seed))
+    probes = []
+    for k in range(steps + 1):
+        images, labels = next(batches)
+        loss, gradient = loss_and_gradient(model, weights, images, labels)
+        if k % every == 0:  # Santurkar et al.: how do the loss and the gradient change along this step's direction?
+            moved = [loss_and_gradient(model, {n: w - m * learning_rate * gradient[n] for n, w in weights.items()},
+                                       images, labels) for m in step_multiples]
+            losses = torch.stack([loss] + [moved_loss for moved_loss, _ in moved])  # (1 + step sizes, 2)
+            change = torch.stack([norm_per_network([g[n] - gradient[n] for n in g]) for _, g in moved])
+            distance = torch.tensor(step_multiples, device=change.device)[:, None] * learning_rate * norm_per_network(
+                list(gradient.values()))
+            probes.append(torch.stack([loss, losses.min(0).values, losses.max(0).values, change.min(0).values,
+                                       change.max(0).values, (change / distance).max(0).values]).cpu())
+        weights = {n: w - learning_rate * gradient[n] for n, w in weights.items()}
+    table = torch.stack(probes)  # (probes, 6 quantities, 2 networks)
+    names = ("loss", "loss_low", "loss_high", "change_low", "change_high", "smoothness")
+    landscapes[learning_rate, init_std] = {"step": torch.arange(0, steps + 1, every)} | {
+        name: table[:, i] for i, name in enumerate(names)}
+    return landscapes[learning_rate, init_std]
+
+
+def median_after_start(values: torch.Tensor) -> torch.Tensor:
+    """The median over the probes after step 0, per network."""
+    return values[1:].median(0).values
+
+
+def show_landscape(learning_rate: float, init_std: float) -> plt.Figure:
+    """Santurkar et al.'s Fig. 4 for two cells: top the reference pair (both train), bottom the sliders' cell."""
+    fig, axes = plt.subplots(2, 4, figsize=(13, 6.4))
+    for row, (lr, std) in zip(axes, (reference_pair, (learning_rate, init_std))):
+        found = landscape(lr, std)
+        loss_range = median_after_start(found["loss_high"] - found["loss_low"])
+        for m, (name, color) in enumerate((("without BN", "tab:gray"), ("with BN", "tab:blue"))):
+            row[0].plot(found["step"], found["loss"][:, m], color=color, lw=2, label=name)
+            row[1].fill_between(found["step"], found["loss_low"][:, m], found["loss_high"][:, m], color=color,
+                                alpha=0.4, label=f"{name}: range {loss_range[m]:.2g}")
+            row[2].fill_between(found["step"], found["change_low"][:, m], found["change_high"][:, m], color=color,
+                                alpha=0.4, label=f"{name}: largest {median_after_start(found['change_high'])[m]:.2g}")
+            row[3].plot(found["step"], found["smoothness"][:, m], color=color, lw=2,
+                        label=f"{name}: {median_after_start(found['smoothness'])[m]:.2g}")
+        where = f"lr {lr:g}, init std {std:g}"
+        row[0].set(title=f"{where}\nbatch loss during training", ylabel="loss", xlabel="training step")
+        row[1].set(title="(a) loss along −gradient,\nover the step sizes", yscale="log", xlabel="training step")
+        row[2].set(title="(b) gradient change ‖∇L(w) − ∇L(w − ηg)‖", yscale="log", xlabel="training step")
+        row[3].set(title="(c) effective β-smoothness\nmax ‖Δ∇L‖ / ‖Δw‖", yscale="log", xlabel="training step")
+        for ax, title in zip(row, ("", "median over probes", "median over probes", "median over probes")):
+            ax.legend(fontsize=7, title=title or None, title_fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+live(show_landscape, learning_rate=log_slider(learning_rate, grid_lr[0], grid_lr[-1], per_decade),
+     init_std=log_slider(init_std, grid_std[0], grid_std[-1], per_decade))
+
+# %% [markdown]
+# Top row: the claims below say by how much BN lowered (a), (b) and (c) at this cell in your run, as medians
+# over the probes after step 0 (the legends). Santurkar et al.'s Fig. 4 shows all three lower with BN for VGG
+# on CIFAR-10. These are measurements along one direction, the gradient's, on one batch: not the whole landscape.
+#
+# Bottom row: where the network without BN does not learn (its loss stays near $\ln 10 \approx 2.3$, the loss
+# of a uniform guess), read the bands with care: a network on a plateau has a small gradient, and a short step
+# along a small gradient changes little. A flat band there means a stuck network, not an easy one; smoothness
+# is worth comparing between networks that both learn.
+
+# %% [markdown]
 # ## What we measured
 
 # %%
@@ -341,6 +460,16 @@ record("eval_mode_accuracy", eval_mode, "BN network, eval mode (running statisti
 record("train_mode_accuracy_batch2", train_mode[0], "the same network in train mode, test batches of 2: test accuracy {:.1%}")
 record("train_mode_accuracy_large_batch", train_mode[-1],
        f"the same network in train mode, test batches of {batch_sizes[-1]}: test accuracy {{:.1%}}")
+reference_landscape = landscape(*reference_pair)
+at_reference = f"lr {reference_pair[0]:g}, init std {reference_pair[1]:g}"
+landscape_medians = {"loss_range": median_after_start(reference_landscape["loss_high"] - reference_landscape["loss_low"]),
+                     "gradient_change": median_after_start(reference_landscape["change_high"]),
+                     "smoothness": median_after_start(reference_landscape["smoothness"])}
+for key, what in (("loss_range", "the loss's range along -gradient"), ("gradient_change", "the largest gradient change"),
+                  ("smoothness", "the effective beta-smoothness")):
+    for m, network in enumerate(("plain", "bn")):
+        record(f"{network}_{key}", landscape_medians[key][m].item(),
+               f"{at_reference}, {'with' if m else 'without'} BN: {what}, median over the probes, {{:.3g}}")
 
 # %%
 n_cells = grid_steps[0].numel()
@@ -371,6 +500,17 @@ claim("large_batches_match_eval_mode", f"In train mode with test batches of {bat
       holds=abs(train_mode[-1] - eval_mode) < 0.08, measured=f"{train_mode[-1]:.1%} vs {eval_mode:.1%}",
       source=f"{paper}, Algorithm 2", paper="running averages stand in for the batch statistics",
       applies=trained_cell, condition="the BN network at this cell did not train: eval accuracy 50 % or less")
+santurkar = "Santurkar et al. 2018 (arXiv 1805.11604), §3.1, Fig. 4"
+quick, quick_only = run.scale == "quick", "calibrated at quick scale (14 x 14 images, 250 steps)"
+ratio = {key: (values[1] / values[0]).item() for key, values in landscape_medians.items()}
+for key, statement, limit, paper_figure in (
+        ("loss_range", "the loss varies less than half as much along the gradient", 0.5, "Fig. 4(a): narrower loss band with BN"),
+        ("gradient_change", "the gradient changes less than 3/4 as much along it", 0.75, "Fig. 4(b): smaller gradient change with BN"),
+        ("smoothness", "the effective β-smoothness is below 0.85× the plain network's", 0.85, "Fig. 4(c): lower with BN")):
+    claim(f"bn_smaller_{key}", f"At {at_reference} (both networks train), with BN {statement} (median over the probes)",
+          holds=ratio[key] < limit,
+          measured=f"{landscape_medians[key][1]:.3g} vs {landscape_medians[key][0]:.3g} ({ratio[key]:.2f}×)",
+          source=santurkar, paper=paper_figure, applies=quick, condition=quick_only)
 show_claims()
 
 # %% [markdown]
@@ -383,6 +523,9 @@ show_claims()
 #   fixed cell. Whether this is *why* BN helps is another question (see "Careful").
 # - **Train and eval mode differ**: in eval mode a prediction uses running statistics and does not depend
 #   on the rest of the batch; in train mode with tiny batches it does.
+# - **Along the gradient, the landscape is smoother with BN** (Santurkar et al.'s measurement), at one fixed
+#   cell where both networks learn: the loss and the gradient change less over a step. That is evidence for
+#   their explanation of *why* BN allows larger steps, measured along one direction on one batch at a time.
 #
 # The claims table above says whether each held in your run.
 
@@ -395,8 +538,8 @@ show_claims()
 #   still trained about as well as with plain BN. Measured their way (how much a layer's gradient changes
 #   when the earlier layers update), BN did not reduce internal covariate shift. Their explanation: BN makes
 #   the loss landscape smoother (the loss and its gradient change more slowly along a step, i.e. smaller
-#   Lipschitz constants), so larger steps are safe. The steadier distributions we plotted are real, but
-#   they are not proof of the mechanism.
+#   Lipschitz constants), so larger steps are safe; the landscape figure repeats their measurement on our
+#   small network. The steadier distributions we plotted are real, but they are not proof of the mechanism.
 # - **What the card gets right** is the effect (card 11): faster training, larger learning rates, less
 #   fuss with initialization (Ioffe & Szegedy 2015: the ImageNet baseline's accuracy in 14 times fewer
 #   steps). BN also adds a little noise from the batch statistics, which regularizes somewhat (their §3.4).
@@ -414,23 +557,71 @@ show_claims()
 # %% [markdown]
 # ## Exercises
 #
-# 1. A unit's pre-activations in a batch of four are 1, 2, 3, 6. Compute $\hat x$ (take $\epsilon = 0$) and
-#    the output with $\gamma = 2$, $\beta = 1$.
-# 2. Why does a Linear layer followed by BN not need its bias?
-# 3. With a batch of 2, show that every normalized value is $\pm 1$ (for $\epsilon = 0$). What does this
-#    tell you about the leftmost point of the train-mode figure?
+# 1. *Aim: you will see what BN does to a handful of numbers.* A unit's pre-activations in a batch of four are
+#    1, 2, 3, 6. Compute $\hat x$ (take $\epsilon = 0$) and the output with $\gamma = 2$, $\beta = 1$.
+# 2. *Aim: you will see which parameter BN makes redundant.* Why does a Linear layer followed by BN not need
+#    its bias?
+# 3. *Aim: you will see why tiny batches break train mode.* With a batch of 2, show that every normalized value
+#    is $\pm 1$ (for $\epsilon = 0$). What does this tell you about the leftmost point of the train-mode figure?
+# 4. *Aim: you will see that BN's smoother landscape matters for long steps.* **Predict first**: set the
+#    landscape figure's sliders to lr 1, init std 1 (the top row's cell), then lower the learning rate to 0.1:
+#    every probe's steps become 10 times shorter. Will the gap between the gray and the blue band in (a) grow
+#    or shrink? Write your guess down, then move the lr slider and compare the medians in the legends with
+#    the top row's.
+# 5. **Write it yourself.** *Aim: you will see that normalizing each example over its own features needs no
+#    batch, so training and test time do the same.* Layer normalization (Ba, Kiros & Hinton 2016, arXiv
+#    1607.06450) keeps BN's formula but takes the mean and the variance of each *example* over its features
+#    (the last dimension) instead of each feature over the batch. Write `layer_norm` below and run the cell:
+#    the checker tries it on a few inputs and tells you what is wrong, or that it is right.
+
+# %%
+def layer_norm(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """x (..., features): subtract each example's mean over its features, divide by sqrt(its biased variance + eps),
+    then multiply by gamma and add beta (both of shape (features,))."""
+    # your code here (three lines)
+    raise NotImplementedError
+
+
+check_layer_norm(layer_norm)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# Solutions (run or expand this cell).
-x = torch.tensor([[1.0], [2.0], [3.0], [6.0]])
-x_hat = batch_norm(x, torch.ones(1), torch.zeros(1), torch.zeros(1), torch.ones(1), training=True, eps=0.0)
-print(f"1. mean 3, variance (4 + 1 + 0 + 9) / 4 = 3.5: x_hat = {[round(v, 3) for v in x_hat.flatten().tolist()]}; "
-      f"output = 2 x_hat + 1 = {[round(2 * v + 1, 3) for v in x_hat.flatten().tolist()]}")
-print("2. BN subtracts the batch mean, which removes any constant added before it; beta plays the bias's role.")
-pair_hat = batch_norm(torch.tensor([[0.3], [5.0]]), torch.ones(1), torch.zeros(1), torch.zeros(1), torch.ones(1),
-                      training=True, eps=0.0)
-print(f"3. two values a < b: mean (a + b) / 2, std |b - a| / 2, so x_hat = -1 and +1 (here {pair_hat.flatten().tolist()}): "
-      f"each unit only says which of the two images is larger; accuracy {train_mode[0]:.0%} vs {eval_mode:.0%} in eval mode.")
+# Solutions: run this cell, then click "Show solution" (or expand this cell to read the code).
+with solution():
+    x = torch.tensor([[1.0], [2.0], [3.0], [6.0]])
+    x_hat = batch_norm(x, torch.ones(1), torch.zeros(1), torch.zeros(1), torch.ones(1), training=True, eps=0.0)
+    print(f"1. mean 3, variance (4 + 1 + 0 + 9) / 4 = 3.5: x_hat = {[round(v, 3) for v in x_hat.flatten().tolist()]}; "
+          f"output = 2 x_hat + 1 = {[round(2 * v + 1, 3) for v in x_hat.flatten().tolist()]}")
+    print("2. BN subtracts the batch mean, which removes any constant added before it; beta plays the bias's role.")
+    pair_hat = batch_norm(torch.tensor([[0.3], [5.0]]), torch.ones(1), torch.zeros(1), torch.zeros(1), torch.ones(1),
+                          training=True, eps=0.0)
+    print(f"3. two values a < b: mean (a + b) / 2, std |b - a| / 2, so x_hat = -1 and +1 (here {pair_hat.flatten().tolist()}): "
+          f"each unit only says which of the two images is larger; accuracy {train_mode[0]:.0%} vs {eval_mode:.0%} in eval mode.")
+
+    def range_ratio(learning_rate: float, init_std: float) -> float:
+        """BN's median loss range along -gradient over the plain network's (below 1: BN is flatter)."""
+        found = landscape(learning_rate, init_std)
+        medians = median_after_start(found["loss_high"] - found["loss_low"])
+        return (medians[1] / medians[0]).item()
+
+    long_steps, short_steps = range_ratio(1.0, 1.0), range_ratio(0.1, 1.0)
+    shrinks = abs(math.log(short_steps)) < abs(math.log(long_steps))
+    print(f"4. init std 1, loss range along -gradient, with BN / without: {long_steps:.2f} at lr 1, "
+          f"{short_steps:.2f} at lr 0.1 (1 = no gap).",
+          "The gap shrinks with the shorter steps: over a short step the loss changes little for either network; "
+          "the landscapes differ over long steps, which is where BN's smoothness lets a large learning rate work."
+          if shrinks else "In this run the gap does not shrink with the shorter steps; try other seeds.")
+
+    def layer_norm_solution(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+        mean = x.mean(-1, keepdim=True)
+        var = x.var(-1, keepdim=True, unbiased=False)  # biased, as in BN and F.layer_norm
+        return gamma * (x - mean) / torch.sqrt(var + eps) + beta
+
+    print("5.", check_layer_norm(layer_norm_solution))
+    z = 3 * torch.randn(4, units) + 2
+    alone = layer_norm_solution(z[:1], gamma, beta)
+    together = layer_norm_solution(z, gamma, beta)[:1]
+    print(f"   the first example alone and inside a batch of 4: largest difference {(alone - together).abs().max():.1e}; "
+          f"F.layer_norm agrees to {(layer_norm_solution(z, gamma, beta) - F.layer_norm(z, (units,), gamma, beta)).abs().max():.1e}")
 
 # %% [markdown]
 # ## Flashcards

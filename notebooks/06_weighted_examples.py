@@ -39,6 +39,7 @@ beta = 0.999  # beta of the effective number of samples, 0 (no weighting) to 0.9
 epochs = 10  # passes over the training set, 1 to 100
 
 # %%
+import math
 from functools import lru_cache
 
 import matplotlib.pyplot as plt
@@ -48,6 +49,8 @@ from torch.utils.data import WeightedRandomSampler
 
 from lessonlib.claims import claim, show_claims
 from lessonlib.data import load_dataset
+from lessonlib.exercises import solution
+from lessonlib.exercises.imbalance import check_balanced_accuracy
 from lessonlib.flashcards import quiz
 from lessonlib.live import choice, live, slider
 from lessonlib.measure import record
@@ -168,27 +171,6 @@ drawn = torch.tensor(list(WeightedRandomSampler(1 / counts[labels_800], num_samp
 shares = torch.bincount(labels_800[drawn], minlength=4) / 40_000
 print("classes drawn by the sampler:", [f"{s:.1%}" for s in shares.tolist()])
 assert (shares - 0.25).abs().max() < 0.02
-
-# %% [markdown]
-# **$E_n$ against $n$** for several β, on log axes, with the card's class sizes marked. Cui et al. draw the
-# reciprocal, the class weight $(1-\beta)/(1-\beta^{n})$, in their Fig. 3. Each curve follows the diagonal
-# $E_n = n$ only while $n \ll 1/(1-\beta)$, then bends to its ceiling $1/(1-\beta)$.
-
-# %%
-n_grid = torch.logspace(0, 5, 300, dtype=torch.float64)
-fig, ax = plt.subplots(figsize=(7, 4.2))
-ax.plot(n_grid, n_grid, color="black", ls="--", lw=1, label="$E_n = n$ (inverse frequency)")
-for b in sorted({0.9, 0.99, 0.999, 0.9999, beta}):
-    (line,) = ax.plot(n_grid, effective_number(n_grid, b), lw=2.5 if b == beta else 1.2,
-                      label=f"β = {b:g}" + (" (yours)" if b == beta else ""))
-    ax.plot(counts.unique(), effective_number(counts.unique().double(), b), "o", color=line.get_color())
-for n in counts.unique().tolist():
-    ax.axvline(n, color="gray", ls=":", lw=0.8)
-    ax.text(n, 1.3, f" n = {n:.0f}", fontsize=8, color="gray")
-ax.set(xscale="log", yscale="log", xlabel="n, images in the class", ylabel="effective number $E_n$",
-       title="$E_n = (1-β^n)/(1-β)$: close to n only while n ≪ 1/(1-β)")
-ax.legend(fontsize=8, loc="upper left")
-fig.tight_layout()
 
 # %% [markdown]
 # ## Experiment
@@ -341,9 +323,68 @@ live(show_schemes, majority=slider(majority, 0.25, 0.95, 0.05), shape=choice(sha
 
 # %% [markdown]
 # Things to try: `majority` at 0.25 (balanced: every class gets the same weight) and at 0.95; the long tail, where
-# the smallest class has a handful of images; β = 0.9 against β = 0.9999 (read their weights off the $E_n$ figure:
-# $E_n$ near its ceiling for every class means nearly equal weights, $E_n \approx n$ means inverse frequency).
-# The numbers in the confusion matrices are test images (summed over the three draws): row = true class.
+# the smallest class has a handful of images; β = 0.9 against β = 0.9999 (read their weights off the effective-number
+# panel below: $E_n$ near its ceiling for every class means nearly equal weights, $E_n \approx n$ means inverse
+# frequency). The numbers in the confusion matrices are test images (summed over the three draws): row = true class.
+#
+# ### The effective number for this training set
+#
+# Left: $E_n$ against $n$ for several β, on log axes, with the training set's class counts marked on every
+# curve (Cui et al. 2019, arXiv 1901.05555, draw the reciprocal, the class weight $(1-\beta)/(1-\beta^{n})$, in
+# their Fig. 3). Each curve follows the diagonal $E_n = n$ only while $n \ll 1/(1-\beta)$, then bends to its
+# ceiling $1/(1-\beta)$. Right: how much an image of each smaller class weighs against one of the largest,
+# $E_{n_\text{largest}} / E_{n_c}$, as β goes from 0 towards 1 (the axis is $1/(1-\beta)$, the ceiling); dashed:
+# inverse frequency $n_\text{largest} / n_c$. Only the class counts and β enter: nothing is trained here, so the
+# controls answer at once.
+
+# %%
+def show_effective_number(beta: float, majority: float, shape: str) -> plt.Figure:
+    """Left: E_n against n for several beta, this training set's counts marked; right: class weights against beta."""
+    counts = torch.bincount(imbalanced_train_set(majority, shape).labels.cpu(), minlength=K).double()
+    fig, (ax, ax_weight) = plt.subplots(1, 2, figsize=(13, 4.6))
+    n_grid = torch.logspace(0, 5, 300, dtype=torch.float64)
+    ax.plot(n_grid, n_grid, color="black", ls="--", lw=1, label="$E_n = n$ (inverse frequency)")
+    for b in sorted({0.9, 0.99, 0.999, 0.9999, beta}):
+        (line,) = ax.plot(n_grid, effective_number(n_grid, b), lw=2.5 if b == beta else 1.2,
+                          label=f"β = {b:g}" + (" (yours)" if b == beta else ""))
+        ax.plot(counts, effective_number(counts, b), "o", color=line.get_color(), ms=7 if b == beta else 4)
+    for n in counts.unique().tolist():
+        ax.axvline(n, color="gray", ls=":", lw=0.8)
+        ax.text(n, 1.3, f" n = {n:.0f}", fontsize=8, color="gray", rotation=90, va="bottom")
+    ax.set(xscale="log", yscale="log", xlabel="n, images in the class", ylabel="effective number $E_n$",
+           title="$E_n = (1-β^n)/(1-β)$, this training set's class counts marked")
+    ax.legend(fontsize=8, loc="upper left")
+
+    ceiling = torch.logspace(0, 5, 300, dtype=torch.float64)  # 1 / (1 - beta)
+    largest = counts.max().item()
+    smaller = [n for n in counts.unique().tolist() if n < largest]  # classes of equal size share a curve
+    for n in sorted(smaller, reverse=True):
+        ratio = effective_number(largest, 1 - 1 / ceiling) / effective_number(torch.tensor(n), 1 - 1 / ceiling)
+        who = ", ".join(name for name, count in zip(names, counts.tolist()) if count == n)
+        (line,) = ax_weight.plot(ceiling, ratio, lw=1.5, label=f"{who} (n = {n:.0f})")
+        ax_weight.axhline(largest / n, color=line.get_color(), ls="--", lw=1)
+        yours = effective_number(largest, beta) / effective_number(torch.tensor(n), beta)
+        ax_weight.plot(1 / (1 - beta), yours, "o", color=line.get_color(), ms=7)
+    ax_weight.axhline(1, color="gray", lw=0.8, ls=":")
+    ax_weight.axvline(1 / (1 - beta), color="black", lw=0.8)
+    ax_weight.set(xscale="log", yscale="log", xticks=[1, 10, 100, 1000, 10000],
+                  xticklabels=["0", "0.9", "0.99", "0.999", "0.9999"], xlabel="β (on a log scale of 1/(1 − β))",
+                  ylabel=f"weight of an image relative to {names[0]}",
+                  title=f"class weights against β (dashed: inverse frequency; dot: β = {beta:g})")
+    if smaller:
+        ax_weight.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+live(show_effective_number, beta=choice(beta, sorted({0.0, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999, beta})),
+     majority=slider(majority, 0.25, 0.95, 0.05), shape=choice(shape, ["step", "long_tail"]))
+
+# %% [markdown]
+# On the right, every curve starts at 1 (β = 0: no weighting) and climbs with β, and reaches its dashed line
+# (inverse frequency) only once $1/(1-\beta)$ is well above the largest class's count; for every β in between, the
+# effective number gives a smaller class more weight than no weighting and less than inverse frequency. The dot
+# is the β chosen in the panel; "What we measured" prints the weight ratio at the parameters' β.
 
 # %% [markdown]
 # ## What we measured
@@ -493,36 +534,81 @@ print(f"Minority test images called '{names[0]}': {called_majority['none']:.0%} 
 # %% [markdown]
 # ## Exercises
 #
-# 1. A class has $n = 53$ training images and another $n = 640$. Compute the effective numbers for
-#    $\beta = 0.99$ and $\beta = 0.9999$ and the weight ratio minority : majority in each case. Which one is
-#    close to inverse frequency, and why?
-# 2. *Logit adjustment.* Take the unweighted model and subtract $\tau \log \pi_c$ (with $\pi_c$ the training
-#    share of class $c$, $\tau = 1$) from its logits before the argmax. What balanced accuracy do you get,
-#    without retraining?
-# 3. Train the "none" and "inverse" models without weight decay for 60 epochs. Does the gap in balanced
-#    accuracy shrink (Byrd & Lipton 2019)?
+# 1. *Aim: you will see when the effective number is close to inverse frequency.* A class has $n = 53$ training
+#    images and another $n = 640$. Compute the effective numbers for $\beta = 0.99$ and $\beta = 0.9999$ and the
+#    weight ratio minority : majority in each case. Which one is close to inverse frequency, and why?
+# 2. *Aim: you will see a way to rebalance a trained model without retraining it.* *Logit adjustment:* take the
+#    unweighted model and subtract $\tau \log \pi_c$ (with $\pi_c$ the training share of class $c$, $\tau = 1$)
+#    from its logits before the argmax. What balanced accuracy do you get?
+# 3. *Aim: you will see whether class weights still matter after long training.* Train the "none" and "inverse"
+#    models without weight decay for 60 epochs. Does the gap in balanced accuracy shrink (Byrd & Lipton 2019)?
+# 4. *Aim: you will see how β slides the class weights from no weighting to inverse frequency.*
+#    **Predict first**: with the parameters' training set, at β = 0.99 ($1/(1-\beta) = 100$), will an image of
+#    the smallest class weigh closer to 1× an image of the largest class (no weighting) or closer to its dashed
+#    line (inverse frequency)? Write your guess down, then pick β = 0.99 in the effective-number panel and read
+#    the dot on the right. From which β of the menu on is the weight within 10 % of inverse frequency?
+# 5. **Write it yourself.** *Aim: you will see why this notebook scores with the balanced accuracy, not the
+#    accuracy.* Write `balanced_accuracy_from_predictions` below: the mean of the per-class recalls, computed
+#    from the predicted and the true labels. Run the cell: the checker tries it on a few small cases and tells
+#    you what is wrong, or that it is right.
+
+# %%
+def balanced_accuracy_from_predictions(predictions: torch.Tensor, labels: torch.Tensor, num_classes: int) -> float:
+    """For each class c in 0..num_classes-1 that occurs in labels, its recall: the share of the examples of class c
+    whose prediction is c. Return the mean of these recalls as a float (classes absent from labels are left out)."""
+    # your code here (two or three lines)
+    raise NotImplementedError
+
+
+check_balanced_accuracy(balanced_accuracy_from_predictions)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# Solutions (run or expand this cell).
-for b in (0.99, 0.9999):
-    e_small, e_large = (1 - b ** 53) / (1 - b), (1 - b ** 640) / (1 - b)
-    print(f"1. beta = {b}: E_53 = {e_small:.1f}, E_640 = {e_large:.1f} ({e_large / 640:.0%} of n, 1/(1-beta) = "
-          f"{1 / (1 - b):,.0f}), weight ratio {e_large / e_small:.1f} (inverse frequency: {640 / 53:.1f})")
-print("   The beta whose 1/(1-beta) is far above 640 stays close to inverse frequency; the other saturates.")
+# Solutions: run this cell, then click "Show solution" (or expand this cell to read the code).
+with solution():
+    for b in (0.99, 0.9999):
+        e_small, e_large = (1 - b ** 53) / (1 - b), (1 - b ** 640) / (1 - b)
+        print(f"1. beta = {b}: E_53 = {e_small:.1f}, E_640 = {e_large:.1f} ({e_large / 640:.0%} of n, 1/(1-beta) = "
+              f"{1 / (1 - b):,.0f}), weight ratio {e_large / e_small:.1f} (inverse frequency: {640 / 53:.1f})")
+    print("   The beta whose 1/(1-beta) is far above 640 stays close to inverse frequency; the other saturates.")
 
-with torch.no_grad():
-    prior = torch.log(train_shares.float()).to(run.device)
-    matrix = sum(confusion_matrix((plain(test_set.images) - prior).argmax(1), test_set.labels, K)
-                 for plain in found["models"]["none"])
-print(f"2. logit adjustment: balanced accuracy {balanced_accuracy(matrix):.1%} "
-      f"(none {balanced_accuracy(found['matrices']['none']):.1%}, "
-      f"inverse {balanced_accuracy(found['matrices']['inverse']):.1%})")
+    with torch.no_grad():
+        prior = torch.log(train_shares.float()).to(run.device)
+        matrix = sum(confusion_matrix((plain(test_set.images) - prior).argmax(1), test_set.labels, K)
+                     for plain in found["models"]["none"])
+    print(f"2. logit adjustment: balanced accuracy {balanced_accuracy(matrix):.1%} "
+          f"(none {balanced_accuracy(found['matrices']['none']):.1%}, "
+          f"inverse {balanced_accuracy(found['matrices']['inverse']):.1%})")
 
-data = imbalanced_train_set(majority, shape)
-long_runs = {s: balanced_accuracy(test_matrix(train(data, s, beta, epochs=60, weight_decay=0.0))) for s in ("none", "inverse")}
-print(f"3. 60 epochs, no weight decay: none {long_runs['none']:.1%}, inverse {long_runs['inverse']:.1%} "
-      f"(gap {long_runs['inverse'] - long_runs['none']:+.1%}; after {epochs} epochs with weight decay: "
-      f"{balanced_accuracy(found['matrices']['inverse']) - balanced_accuracy(found['matrices']['none']):+.1%})")
+    data = imbalanced_train_set(majority, shape)
+    long_runs = {s: balanced_accuracy(test_matrix(train(data, s, beta, epochs=60, weight_decay=0.0)))
+                 for s in ("none", "inverse")}
+    print(f"3. 60 epochs, no weight decay: none {long_runs['none']:.1%}, inverse {long_runs['inverse']:.1%} "
+          f"(gap {long_runs['inverse'] - long_runs['none']:+.1%}; after {epochs} epochs with weight decay: "
+          f"{balanced_accuracy(found['matrices']['inverse']) - balanced_accuracy(found['matrices']['none']):+.1%})")
+
+    largest, smallest = counts.max().item(), counts.min().item()  # the parameters' training set
+    menu = (0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999)
+    weight = {b: (effective_number(counts.max(), b) / effective_number(counts.min(), b)).item() for b in menu}
+    inverse = largest / smallest
+    nearer = "no weighting (1x)" if math.log(weight[0.99]) < math.log(inverse / weight[0.99]) else "inverse frequency"
+    close = [b for b in menu if weight[b] >= 0.9 * inverse]
+    print(f"4. smallest class n = {smallest:.0f}, largest n = {largest:.0f}: at beta = 0.99 an image of the smallest "
+          f"class weighs {weight[0.99]:.2f}x one of the largest, inverse frequency {inverse:.2f}x: nearer to {nearer} "
+          "(on the log scale of the plot). "
+          + (f"Within 10 % of inverse frequency from beta = {close[0]:g} on." if close
+             else "No beta of the menu comes within 10 % of inverse frequency."))
+
+    def balanced_accuracy_from_predictions_solution(predictions: torch.Tensor, labels: torch.Tensor,
+                                                    num_classes: int) -> float:
+        recalls = [(predictions[labels == c] == c).float().mean() for c in range(num_classes) if (labels == c).any()]
+        return torch.stack(recalls).mean().item()
+
+    print("5.", check_balanced_accuracy(balanced_accuracy_from_predictions_solution))
+    train_labels = imbalanced_train_set(majority, shape).labels.cpu()
+    always_largest = torch.zeros_like(train_labels)  # class 0, T-shirt/top, is the largest
+    print(f"   always answering '{names[0]}' on the training set: accuracy {(always_largest == train_labels).float().mean():.1%}, "
+          f"balanced accuracy {balanced_accuracy_from_predictions_solution(always_largest, train_labels, K):.1%} "
+          f"(1 / {K} classes)")
 
 # %% [markdown]
 # ## Flashcards

@@ -26,7 +26,7 @@ The seed-1 run at 10 images per class is outside the mirror claim's calibrated 2
 """
 
 import pytest
-from nbrun import assert_claims_hold, execute
+from nbrun import assert_claims_hold, assert_solutions_folded, execute, printed, solution_text
 
 NAME = "01_data_augmentation"
 EXPECTED_CLAIMS = {"augmentation_buys_shift_robustness", "unaugmented_cnn_is_not_shift_invariant",
@@ -67,8 +67,7 @@ def test_exercise_3_solution_is_computed_from_the_run(run):
     params, _, executed = run
     if params.get("strength", 1.0) != 1.0:
         pytest.skip("the defaults' strength 1 model is the 'with augmentation' one only at strength 1")
-    solution = "".join(o.get("text", "") for c in executed.notebook.cells if "solution" in c.metadata.get("tags", [])
-                       for o in c.get("outputs", []))
+    solution = solution_text(executed)
     n = params.get("n_per_class", 20)
     assert f"{n} per class: plain-test gain (points) over no augmentation strength 1: {executed.measured['plain_gain']:+.1%}" in solution
     assert "+9 points" not in solution and "about +" not in solution
@@ -79,3 +78,13 @@ def test_figures_are_plain_images():
     executed = execute(NAME, seed=0)
     images = [o for c in executed.notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 5
+
+
+@pytest.mark.notebook
+def test_the_mixup_stub_is_not_done_and_the_solution_is_right():
+    executed = execute(NAME, seed=0)
+    assert "… mixup: not done yet" in printed(executed)
+    solution = solution_text(executed)
+    assert "4. ✓ mixup: right" in solution
+    assert solution.count("[Show solution]") == 1  # one folded answer: the whole cell runs inside `with solution()`
+    assert_solutions_folded(executed)  # and on the HTML page, only inside a closed <details>

@@ -33,7 +33,7 @@ Spread over seeds at quick scale (2,000 training images, 300 SGD steps of 64, th
 import math
 
 import pytest
-from nbrun import assert_claims_hold, execute
+from nbrun import assert_claims_hold, assert_solutions_folded, execute, printed, solution_text
 
 NAME = "02_input_normalization"
 EXPECTED_CLAIMS = {"offset_slows_training", "centred_tolerates_larger_lr", "centred_exceeds_quadratic_bound", "raw_pixels_in_between", "scale_absorbed_by_learning_rate",
@@ -51,12 +51,6 @@ K, PIXELS, OFFSET = 10, 784, 3.0
 def run(request):
     params, untested = request.param
     return params, untested, execute(NAME, **params)
-
-
-def printed(executed, tag=None):
-    """Everything the notebook's cells printed (only the cells with this tag, if given)."""
-    return "".join(o.get("text", "") for c in executed.notebook.cells if tag is None or tag in c.metadata.get("tags", [])
-                   for o in c.get("outputs", []))
 
 
 @pytest.mark.claim
@@ -97,7 +91,7 @@ def test_no_hand_typed_results_in_the_prose():
     for stale in ("about 3 times", "8 to 80", "30 to 100", "SGD noise", "the path, hence the loss, is the same",
                   "millions of times"):
         assert stale not in text
-    solution = printed(executed, "solution")
+    solution = solution_text(executed)
     assert "approximately the same steps" in solution and "bias is not" in solution
     assert f"{executed.measured['logistic_offset_max_lr']:.2e}" in solution  # exercise 2 compares with the run
 
@@ -107,3 +101,13 @@ def test_figures_are_plain_images():
     executed = execute(NAME, seed=0)
     images = [o for c in executed.notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 5
+
+
+@pytest.mark.notebook
+def test_the_standardization_stub_is_not_done_and_the_solution_is_right():
+    executed = execute(NAME, seed=0)
+    assert "… standardize_per_channel: not done yet" in printed(executed)
+    solution = solution_text(executed)
+    assert "4. ✓ standardize_per_channel: right" in solution
+    assert solution.count("[Show solution]") == 1  # one folded answer: the whole cell runs inside `with solution()`
+    assert_solutions_folded(executed)  # and on the HTML page, only inside a closed <details>

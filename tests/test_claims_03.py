@@ -2,7 +2,8 @@
 
 Declared claims: kaiming_keeps_relu_signal, xavier_fades_with_relu, unit_normal_saturates_tanh,
 gain_five_thirds_keeps_tanh_std, naive_inits_stay_at_chance, variance_preserving_inits_train,
-kaiming_beats_xavier_for_relu.
+kaiming_beats_xavier_for_relu, and for the backward pass kaiming_keeps_relu_gradient, xavier_fades_relu_gradient,
+saturated_tanh_gradient_grows.
 
 Spread over seeds 0-12 at quick scale (bundled MNIST; std ratios at width 1,024; training 10 x 128 units, 8 epochs
 of 2,000 images), min / median / max against the claim's threshold:
@@ -13,15 +14,21 @@ Test accuracy: tanh N(0,1) 0.072 / 0.101 / 0.119, N(0, 0.01) (tanh and ReLU) 0.0
 ReLU N(0, 1) diverged at every seed; tanh LeCun 0.820 / 0.873 / 0.906, Xavier 0.822 / 0.871 / 0.912,
 Kaiming 0.865 / 0.903 / 0.926; ReLU Kaiming 0.754 / 0.843 / 0.906 (> 0.6: mean - 3 sd = 0.69);
 ReLU Kaiming - Xavier 0.21 / 0.28 / 0.39 (> 0.10: mean - 3 sd = 0.14). ReLU LeCun (0.20-0.53) is not claimed.
+Backward pass (std of dL/dz for the cross-entropy of a linear read-out on 512 digits; layer 1 / last layer), seeds
+0-12: ReLU + Kaiming, 50 layers of 1,024, 0.853 / 0.961 / 1.22 (claim: 1/3 to 3; mean -/+ 3 sd 0.58 / 1.43);
+ReLU + Xavier 3.4e-8 / 4.0e-8 / 5.1e-8 (claim < 1e-3; He et al.'s 2^-24.5 = 4.2e-8, as forward); tanh + N(0, 1),
+10 layers of 256, 1.13e4 / 1.25e4 / 1.41e4 (claim > 1e3; mean - 3 sd 1.04e4): the gradient grows toward the input
+although 86 % of the units are saturated.
 """
 
 import pytest
-from nbrun import assert_claims_hold, execute
+from nbrun import assert_claims_hold, assert_solutions_folded, execute, printed, solution_text
 
 NAME = "03_weight_initialization"
 EXPECTED_CLAIMS = {"kaiming_keeps_relu_signal", "xavier_fades_with_relu", "unit_normal_saturates_tanh",
                    "gain_five_thirds_keeps_tanh_std", "naive_inits_stay_at_chance", "variance_preserving_inits_train",
-                   "kaiming_beats_xavier_for_relu"}
+                   "kaiming_beats_xavier_for_relu", "kaiming_keeps_relu_gradient", "xavier_fades_relu_gradient",
+                   "saturated_tanh_gradient_grows"}
 # Seeds 1 and 2 also move the sliders' knobs: the measured claims do not depend on them.
 RUNS = [dict(seed=0), dict(seed=1, init="kaiming", activation="relu", depth=50, gain=1.5),
         dict(seed=2, init="normal", depth=5, gain=0.5)]
@@ -68,3 +75,21 @@ def test_figures_are_plain_images():
     executed = execute(NAME, seed=0)
     images = [o for c in executed.notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 2
+
+
+@pytest.mark.claim
+def test_the_backward_pass_fades_with_xavier_as_the_forward_pass_does(executed):
+    # ReLU zeroes half of the gradients as it zeroes half of the activations: the same 1/sqrt(2) per layer.
+    measured = executed.measured
+    assert 1 / 3 < measured["relu_xavier_grad_ratio"] / 2 ** -24.5 < 3
+
+
+@pytest.mark.notebook
+def test_the_kaiming_stub_is_not_done_and_the_solution_is_right():
+    executed = execute(NAME, **RUNS[0])
+    assert "… kaiming_conv_std: not done yet" in printed(executed)
+    solution = solution_text(executed)
+    assert "5. ✓ kaiming_conv_std: right" in solution
+    assert f"layer 1 / last = {executed.measured['relu_xavier_grad_ratio']:.1e}" in solution  # exercise 2, from the run
+    assert solution.count("[Show solution]") == 1
+    assert_solutions_folded(executed)  # and on the HTML page, only inside a closed <details>

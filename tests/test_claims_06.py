@@ -29,7 +29,7 @@ import math
 
 import pytest
 import torch
-from nbrun import NOTEBOOKS, assert_claims_hold, execute
+from nbrun import NOTEBOOKS, assert_claims_hold, assert_solutions_folded, execute, printed, solution_text
 
 NAME = "06_weighted_examples"
 # Seeds 1 and 2 also move the majority share (the long tail is left to the slider: the claims are calibrated with
@@ -90,6 +90,24 @@ def test_the_run_records_the_effective_number_it_uses(params):
     n = round(params.get("majority", 0.8) * 800)  # the majority's training images at quick scale
     assert m["effective_share_majority"] == pytest.approx((1 - 0.999**n) / 0.001 / n, rel=1e-6)
     assert 1 < m["weight_ratio_effective"] < m["weight_ratio_inverse"]
+
+
+@pytest.mark.claim
+def test_the_exercises_stub_says_not_done_and_the_solutions_are_right_and_folded(executed):
+    assert "balanced_accuracy_from_predictions: not done yet" in printed(executed)
+    solutions = solution_text(executed)
+    assert "5. ✓ balanced_accuracy_from_predictions: right" in solutions  # the solution passes its own checker
+    assert "balanced accuracy 25.0% (1 / 4 classes)" in solutions  # always answering the largest class
+    assert_solutions_folded(executed)
+
+
+def test_exercise_4s_numbers_follow_from_the_counts():
+    """At the default counts (640 and 53), beta = 0.99 gives a weight ratio of 2.42, far from inverse frequency's 12.08."""
+    effective_number = notebook_function("effective_number")
+    counts = torch.tensor([640.0, 53.0], dtype=torch.float64)
+    ratio = (effective_number(counts[0], 0.99) / effective_number(counts[1], 0.99)).item()
+    assert ratio == pytest.approx(2.42, abs=0.005) and 640 / 53 == pytest.approx(12.08, abs=0.005)
+    assert math.log(ratio) < math.log(640 / 53 / ratio)  # nearer to no weighting on the log scale
 
 
 @pytest.mark.notebook
