@@ -54,6 +54,8 @@ from torchvision.ops import box_iou
 from lessonlib.canvas import box_masks, canvas_grid, draw_box, largest_component, make_canvases, mask_boxes
 from lessonlib.claims import claim, show_claims
 from lessonlib.data import load_dataset
+from lessonlib.exercises import solution
+from lessonlib.exercises.localization import check_generalized_box_iou
 from lessonlib.flashcards import quiz
 from lessonlib.live import live, slider
 from lessonlib.measure import record
@@ -574,40 +576,86 @@ print(f"Not claims, since they change sign from seed to seed: in this run MinMax
 # %% [markdown]
 # ## Exercises
 #
-# 1. A predicted box (10, 10, 30, 30) and a true box (15, 15, 35, 35): what is their IoU? Does it count as a hit?
-# 2. Why does MinMaxCAM's step 2 freeze the feature extractor? What could FRR and CRR do to the features if it
-#    were trained too?
-# 3. Set both weights to 0, then only one of them, then both. Why does "both at 0" give back about CAM? What does
-#    each loss, on its own, reward the mask for? Why does MinMaxCAM use the two together?
-# 4. The centre box wins only when the digit happens to sit near the centre. Estimate how often that is: with a
-#    digit of about 20 × 20 pixels placed uniformly on a 56 × 56 canvas, how far may it move and keep IoU ≥ 0.5?
+# 1. *Aim: you will see how fast IoU falls when a box is shifted.* A predicted box (10, 10, 30, 30) and a true
+#    box (15, 15, 35, 35): what is their IoU? Does it count as a hit?
+# 2. *Aim: you will see why the threshold dominates.* **Predict first**: if you lower the threshold from CAM's
+#    validation $\tau$ to Zhou et al.'s 0.2, do the red boxes get larger or smaller, and do more or fewer of them
+#    reach IoU ≥ 0.5? Write your guess down, then move the `threshold` slider of the live figure to 0.2 and
+#    compare the boxes and the curve with your guess.
+# 3. *Aim: you will see why step 2 may move only the class weights.* Why does MinMaxCAM's step 2 freeze the
+#    feature extractor? What could FRR and CRR do to the features if it were trained too?
+# 4. *Aim: you will see what each of MinMaxCAM's losses rewards on its own.* Set both weights to 0, then only
+#    one of them, then both. Why does "both at 0" give back about CAM? What does each loss, on its own, reward
+#    the mask for? Why does MinMaxCAM use the two together?
+# 5. *Aim: you will see how much of the centre box's score is luck.* The centre box wins only when the digit
+#    happens to sit near the centre. Estimate how often that is: with a digit of about 20 × 20 pixels placed
+#    uniformly on a 56 × 56 canvas, how far may it move and keep IoU ≥ 0.5?
+# 6. **Write it yourself.** *Aim: you will see why IoU alone is a poor loss for a box, and what fixes it.* IoU
+#    is 0 for every pair of boxes that do not overlap, whether they almost touch or sit at opposite corners:
+#    as a loss, $1 - \mathrm{IoU}$ gives a box that misses no gradient to move towards the target. The
+#    **generalized IoU** (Rezatofighi et al., CVPR 2019, arXiv 1902.09630, Alg. 1) subtracts the share of the
+#    smallest enclosing box $C$ that neither box covers:
+#    $\mathrm{GIoU} = \mathrm{IoU} - |C \setminus (A \cup B)| / |C|$, between −1 and 1. Write it for every pair
+#    of two lists of boxes (the `paired_iou` of "From scratch" pairs a[i] with b[i] only), and run the cell:
+#    the checker tries it on a few cases and tells you what is wrong, or that it is right.
+
+# %%
+def generalized_box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """GIoU of every box a[i] (N, 4) with every box b[j] (M, 4), boxes (x0, y0, x1, y1): an (N, M) matrix."""
+    # your code here (about six lines: intersection, union, enclosing box C, then IoU - |C minus the union| / |C|)
+    raise NotImplementedError
+
+
+check_generalized_box_iou(generalized_box_iou)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# Solutions (run or expand this cell).
-overlap = 15 * 15
-print(f"1. intersection 15 x 15 = {overlap}, union 400 + 400 - {overlap} = {800 - overlap}: "
-      f"IoU = {overlap / (800 - overlap):.2f} < 0.5, a miss "
-      f"(torchvision: {box_iou(torch.tensor([[10., 10, 30, 30]]), torch.tensor([[15., 15, 35, 35]])).item():.2f}).")
-print("2. Both losses compare features. With a free extractor the cheapest way to make masked and full images, or all "
-      "images of a class, look alike is to make the features constant (or blind to the mask): the loss drops, the "
-      "map learns nothing. Frozen features leave only one way down: move the map, through the class weights.")
-print("3. With both weights at 0, step 2 only re-fits cross-entropy on features that do not change, starting from "
-      "step 1's weights: nothing asks the map to move, so it moves only as far as cross-entropy moves the class "
-      "weights (the sliders at 0 and 0 show how far in your run). FRR rewards a mask that keeps everything the features see "
-      "(object, clutter and noise alike); CRR rewards a mask that keeps only what images of one class share (which "
-      "an almost empty mask also achieves). Each alone has a degenerate optimum; together they ask for 'all of the "
-      "object and nothing else'.")
-places = torch.arange(0, size - 20 + 1, dtype=torch.float32)  # every top-left corner of a 20 x 20 digit box
-ys, xs = torch.meshgrid(places, places, indexing="ij")
-digit_boxes = torch.stack([xs, ys, xs + 20, ys + 20], -1).view(-1, 4)
-centre = torch.tensor([[size / 2 - 10, size / 2 - 10, size / 2 + 10, size / 2 + 10]]).expand(len(digit_boxes), 4)
-hits = paired_iou(centre, digit_boxes) >= 0.5
-axis_shift = max(s for s in range(21) if (20 - s) / (20 + s) >= 0.5)  # IoU of two 20 x 20 boxes shifted by s
-diagonal_shift = max(s for s in range(21) if (20 - s) ** 2 / (800 - (20 - s) ** 2) >= 0.5)  # shifted by s along both axes
-print(f"4. Along one axis IoU = (20 - s) / (20 + s) >= 0.5 needs a shift s <= {axis_shift} pixels (diagonally only "
-      f"{diagonal_shift}). Of the "
-      f"{len(digit_boxes)} places, {int(hits.sum())} give IoU >= 0.5: {hits.float().mean():.1%} of the canvases "
-      f"(measured with varied sizes: {centre_accuracy:.1%}).")
+# Solutions: run this cell, then click "Show solution" (or expand this cell to read the code).
+with solution():
+    overlap = 15 * 15
+    print(f"1. intersection 15 x 15 = {overlap}, union 400 + 400 - {overlap} = {800 - overlap}: "
+          f"IoU = {overlap / (800 - overlap):.2f} < 0.5, a miss "
+          f"(torchvision: {box_iou(torch.tensor([[10., 10, 30, 30]]), torch.tensor([[15., 15, 35, 35]])).item():.2f}).")
+    box_area = lambda boxes: (boxes[:, 2:] - boxes[:, :2]).prod(1).float().mean().item()  # noqa: E731
+    low_area, own_area = (box_area(boxes_from_maps(cam["test_maps"][:100], t)) for t in (0.2, cam["threshold"]))
+    print(f"2. A lower threshold keeps every pixel it kept before and more: each blob above it can only grow or "
+          f"merge with others. In this run CAM's boxes on the first 100 test canvases cover {low_area:.0f} pixels on "
+          f"average at τ = 0.2 against {own_area:.0f} at its validation τ = {cam['threshold']:g} (true boxes: "
+          f"{box_area(test.boxes[:100]):.0f}); over all test canvases {zhou:.0%} of the boxes reach IoU ≥ 0.5 at 0.2, "
+          f"{cam['accuracy']:.0%} at {cam['threshold']:g}.")
+    print("3. Both losses compare features. With a free extractor the cheapest way to make masked and full images, or "
+          "all images of a class, look alike is to make the features constant (or blind to the mask): the loss drops, "
+          "the map learns nothing. Frozen features leave only one way down: move the map, through the class weights.")
+    print("4. With both weights at 0, step 2 only re-fits cross-entropy on features that do not change, starting from "
+          "step 1's weights: nothing asks the map to move, so it moves only as far as cross-entropy moves the class "
+          "weights (the sliders at 0 and 0 show how far in your run). FRR rewards a mask that keeps everything the "
+          "features see (object, clutter and noise alike); CRR rewards a mask that keeps only what images of one class "
+          "share (which an almost empty mask also achieves). Each alone has a degenerate optimum; together they ask "
+          "for 'all of the object and nothing else'.")
+    places = torch.arange(0, size - 20 + 1, dtype=torch.float32)  # every top-left corner of a 20 x 20 digit box
+    ys, xs = torch.meshgrid(places, places, indexing="ij")
+    digit_boxes = torch.stack([xs, ys, xs + 20, ys + 20], -1).view(-1, 4)
+    centre = torch.tensor([[size / 2 - 10, size / 2 - 10, size / 2 + 10, size / 2 + 10]]).expand(len(digit_boxes), 4)
+    hits = paired_iou(centre, digit_boxes) >= 0.5
+    axis_shift = max(s for s in range(21) if (20 - s) / (20 + s) >= 0.5)  # IoU of two 20 x 20 boxes shifted by s
+    diagonal_shift = max(s for s in range(21) if (20 - s) ** 2 / (800 - (20 - s) ** 2) >= 0.5)  # shifted along both axes
+    print(f"5. Along one axis IoU = (20 - s) / (20 + s) >= 0.5 needs a shift s <= {axis_shift} pixels (diagonally only "
+          f"{diagonal_shift}). Of the {len(digit_boxes)} places, {int(hits.sum())} give IoU >= 0.5: "
+          f"{hits.float().mean():.1%} of the canvases (measured with varied sizes: {centre_accuracy:.1%}).")
+
+    def generalized_box_iou_solution(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        a, b = a[:, None], b[None]  # (N, 1, 4) against (1, M, 4): every pair
+        area = lambda boxes: (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])  # noqa: E731
+        sides = (torch.minimum(a[..., 2:], b[..., 2:]) - torch.maximum(a[..., :2], b[..., :2])).clamp(min=0)
+        intersection = sides.prod(-1)
+        union = area(a) + area(b) - intersection
+        enclosing = (torch.maximum(a[..., 2:], b[..., 2:]) - torch.minimum(a[..., :2], b[..., :2])).prod(-1)
+        return intersection / union - (enclosing - union) / enclosing
+
+    print("6.", check_generalized_box_iou(generalized_box_iou_solution))
+    apart = torch.tensor([[0.0, 0, 10, 10]]), torch.tensor([[12.0, 0, 22, 10], [40.0, 40, 50, 50]])
+    print(f"   Two boxes that miss a 10 x 10 box, one just beside it, one far away: IoU "
+          f"{box_iou(*apart)[0, 0]:.2f} and {box_iou(*apart)[0, 1]:.2f}, GIoU "
+          f"{generalized_box_iou_solution(*apart)[0, 0]:.2f} and {generalized_box_iou_solution(*apart)[0, 1]:.2f}.")
 
 
 # %% [markdown]

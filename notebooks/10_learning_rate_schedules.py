@@ -48,6 +48,8 @@ from torch.optim import lr_scheduler
 
 from lessonlib.claims import claim, figure, show_claims
 from lessonlib.data import ImageSet, load_dataset
+from lessonlib.exercises import solution
+from lessonlib.exercises.schedules import check_sgdr
 from lessonlib.flashcards import quiz
 from lessonlib.live import choice, live, log_slider, slider
 from lessonlib.measure import record
@@ -493,26 +495,61 @@ show_claims()
 # %% [markdown]
 # ## Exercises
 #
-# 1. Our warm-up + cosine runs for 256 steps with a peak of 1.2 and 20 % warm-up. What is the learning
-#    rate at step 10, at step 51 and at the last step (255)?
-# 2. `OneCycleLR` starts at `max_lr / div_factor` (25) and ends at that divided by `final_div_factor`
-#    (10,000). What are the first and the last learning rate for a peak of 1.2?
-# 3. In the bowl, set `toy_noise` to 0. Which fixed steps zigzag, which crawl, and which is fastest?
-#    (Hint: the two eigenvalues are 1 and 10.)
+# 1. *Aim: you will see where warm-up ends and how low the cosine goes.* Our warm-up + cosine runs for 256
+#    steps with a peak of 1.2 and 20 % warm-up. What is the learning rate at step 10, at step 51 and at the last
+#    step (255)?
+# 2. *Aim: you will see how far below its start one-cycle ends.* `OneCycleLR` starts at `max_lr / div_factor`
+#    (25) and ends at that divided by `final_div_factor` (10,000). What are the first and the last learning rate
+#    for a peak of 1.2?
+# 3. *Aim: you will see that without noise the best fixed step is set by the curvature.* **Predict first**: in
+#    the bowl with `toy_noise` at 0, which of the fixed steps 0.02, 0.1 and 0.18 ends with the lowest loss after
+#    60 steps? Write your guess down, then move `toy_lr` to each of them and read the red path's final loss.
+#    Which steps zigzag, which crawl? (Hint: the two eigenvalues are 1 and 10.)
+# 4. **Write it yourself.** *Aim: you will see what a warm restart does, step by step.* Cosine annealing with
+#    warm restarts (SGDR, Loshchilov & Hutter 2017, arXiv 1608.03983, Sec. 3) runs the cosine from `base_lr`
+#    down towards `min_lr` over a cycle, then jumps back to `base_lr` and starts a new cycle, each
+#    `period_mult` times longer than the one before. Within a cycle of length $T_i$, after $t$ of its steps:
+#    $\eta = \eta_{\min} + (\eta_0 - \eta_{\min})\big(1 + \cos(\pi t / T_i)\big)/2$. The `cosine_restarts`
+#    schedule above is PyTorch's `CosineAnnealingWarmRestarts`; write the rate yourself and run the cell: the
+#    checker compares it with the reference on a few settings and tells you what is wrong, or that it is right.
+
+# %%
+def sgdr(step: int, period: int, period_mult: int, base_lr: float, min_lr: float) -> float:
+    """SGDR's rate at step (from 0): cycles of period, period x period_mult, ... steps, each a cosine base_lr -> min_lr."""
+    # your code here (find the cycle the step falls in and the step within it, then the cosine; about six lines)
+    raise NotImplementedError
+
+
+check_sgdr(sgdr)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# Solutions (run or expand this cell).
-print(f"1. step 10: {warmup_cosine(10, 256, 1.2):.3f} (still warming up: 1.2 * 11 / 51); step 51: "
-      f"{warmup_cosine(51, 256, 1.2):.3f} (the peak); step 255: {warmup_cosine(255, 256, 1.2):.1e} (almost 0)")
-one_cycle = [1.2 * r for r in learning_rates("one_cycle", 256)]
-print(f"2. first {1.2 / 25:.3f} (measured {one_cycle[0]:.3f}); last about {1.2 / 25 / 1e4:.1e} (measured {one_cycle[-1]:.1e})")
-flat, steep = torch.linalg.eigvalsh(H).tolist()
-fastest = 2 / (flat + steep)
-print(f"3. Each direction shrinks by |1 - lr * lambda| per step. Above {1 / steep:.2g} the steep direction "
-      f"(lambda {steep:.0f}) flips sign every step: a zigzag; above {2 / steep:.2g} it grows: divergence. Small steps "
-      f"crawl along the flat direction (lambda {flat:.0f}, factor 1 - lr). The fastest fixed step balances both: "
-      f"lr = 2 / ({flat:.0f} + {steep:.0f}) = {fastest:.2f}. Final loss after 60 exact steps: "
-      + ", ".join(f"lr {r:.2f}: {bowl(descend(r, 0.0, False)[-1]):.1e}" for r in (0.02, 0.1, fastest, 0.195)))
+# Solutions: run this cell, then click "Show solution" (or expand this cell to read the code).
+with solution():
+    print(f"1. step 10: {warmup_cosine(10, 256, 1.2):.3f} (still warming up: 1.2 * 11 / 51); step 51: "
+          f"{warmup_cosine(51, 256, 1.2):.3f} (the peak); step 255: {warmup_cosine(255, 256, 1.2):.1e} (almost 0)")
+    one_cycle = [1.2 * r for r in learning_rates("one_cycle", 256)]
+    print(f"2. first {1.2 / 25:.3f} (measured {one_cycle[0]:.3f}); last about {1.2 / 25 / 1e4:.1e} "
+          f"(measured {one_cycle[-1]:.1e})")
+    flat, steep = torch.linalg.eigvalsh(H).tolist()
+    fastest = 2 / (flat + steep)
+    print(f"3. Each direction shrinks by |1 - lr * lambda| per step. Above {1 / steep:.2g} the steep direction "
+          f"(lambda {steep:.0f}) flips sign every step: a zigzag; above {2 / steep:.2g} it grows: divergence. Small "
+          f"steps crawl along the flat direction (lambda {flat:.0f}, factor 1 - lr). The fastest fixed step balances "
+          f"both: lr = 2 / ({flat:.0f} + {steep:.0f}) = {fastest:.2f}. Final loss after 60 exact steps: "
+          + ", ".join(f"lr {r:.2f}: {bowl(descend(r, 0.0, False)[-1]):.1e}" for r in (0.02, 0.1, 0.18, 0.195)))
+
+    def sgdr_solution(step: int, period: int, period_mult: int, base_lr: float, min_lr: float) -> float:
+        within, length = step, period
+        while within >= length:  # skip the cycles that are over
+            within, length = within - length, length * period_mult
+        return min_lr + (base_lr - min_lr) * (1 + math.cos(math.pi * within / length)) / 2
+
+    print("4.", check_sgdr(sgdr_solution))
+    restarts = [sgdr_solution(t, total // 7, 2, 1.0, 0.0) for t in range(total)]
+    print(f"   against this notebook's cosine_restarts schedule (CosineAnnealingWarmRestarts, T_0 = {total // 7}, "
+          f"T_mult = 2) over {total} steps: largest difference "
+          f"{max(abs(a - b) for a, b in zip(restarts, learning_rates('cosine_restarts', total))):.1e}; restarts at "
+          f"steps {', '.join(str(t) for t in range(1, total) if restarts[t] > restarts[t - 1])}.")
 
 # %% [markdown]
 # ## Flashcards

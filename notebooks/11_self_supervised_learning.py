@@ -49,6 +49,8 @@ from torchvision.utils import make_grid
 
 from lessonlib.claims import claim, show_claims
 from lessonlib.data import load_dataset
+from lessonlib.exercises import solution
+from lessonlib.exercises.self_supervised import alignment_reference, check_uniformity
 from lessonlib.flashcards import quiz
 from lessonlib.live import int_slider, live
 from lessonlib.measure import record
@@ -218,6 +220,12 @@ assert torch.equal(turn(train_set.images[:8].repeat(4, 1, 1, 1), turns), turned)
 # and, for comparison, the **raw pixels** themselves. Then the linear probe: a logistic regression on the
 # frozen features of 1 to 100 labelled images per digit (5 random draws of the labelled images each, test
 # accuracy on held-out digits; 2 draws from 21 labels up). The slider only refits the probe on cached features.
+#
+# **What a label is worth.** The left panel of the figure below is the linear evaluation curve: for each
+# encoder, the probe's test accuracy against the number of labels per digit (log scale; the line is the mean
+# over the draws, the band runs from the worst draw to the best). Look at the vertical distance between two
+# curves at a few labels and at many, and at the horizontal distance: how many more labels one encoder needs to
+# reach another's accuracy. The right panel shows each encoder at the slider's count.
 
 # %%
 steps = run.pick(quick=150, full=2000)
@@ -295,18 +303,23 @@ def probe(name: str, per_class: int) -> torch.Tensor:
 
 COLOURS = {"raw pixels": "gray", "random init": "black", "rotation": "tab:green", "contrastive": "tab:blue",
            "supervised": "tab:orange"}
+LABEL_COUNTS = (1, 2, 5, 10, 20, 50, 100)  # labels per digit along the curve (the slider's value is added)
 
 
 def show_probe(labels_per_class: int) -> plt.Figure:
-    """Linear-probe accuracy against the number of labels per digit, and at the slider's value."""
-    counts = sorted({1, 10, 100, labels_per_class})
+    """Linear-probe accuracy against the number of labels per digit (band: lowest to highest draw), and at the slider."""
+    counts = sorted({*LABEL_COUNTS, labels_per_class})
     fig, (ax_curve, ax_bar) = plt.subplots(1, 2, figsize=(12, 4), width_ratios=(1.3, 1))
     for name, colour in COLOURS.items():
-        means = [probe(name, n).mean().item() for n in counts]
-        ax_curve.plot(counts, means, marker="o", color=colour, label=name, ls="--" if name == "supervised" else "-")
+        draws = [probe(name, n) for n in counts]
+        ax_curve.plot(counts, [d.mean().item() for d in draws], marker="o", ms=4, color=colour, label=name,
+                      ls="--" if name == "supervised" else "-")
+        ax_curve.fill_between(counts, [d.min().item() for d in draws], [d.max().item() for d in draws], color=colour,
+                              alpha=0.15, lw=0)
     ax_curve.axvline(labels_per_class, color="gray", lw=0.8)
     ax_curve.set(xscale="log", xlabel="labelled images per digit", ylabel="test accuracy of the linear probe",
-                 title="linear probe on frozen features", ylim=(0, 1))
+                 title="linear probe on frozen features (band: worst to best draw)", ylim=(0, 1))
+    ax_curve.set_xticks(LABEL_COUNTS, [str(n) for n in LABEL_COUNTS])
     ax_curve.legend(fontsize=8, loc="lower right")
     results = {name: probe(name, labels_per_class) for name in COLOURS}
     bars = ax_bar.barh(list(results), [r.mean().item() for r in results.values()],
@@ -320,6 +333,43 @@ def show_probe(labels_per_class: int) -> plt.Figure:
 
 
 live(show_probe, labels_per_class=int_slider(labels_per_class, 1, 100))
+
+
+def labels_to_reach(name: str, accuracy: float) -> float:
+    """Labels per digit at which an encoder's mean probe accuracy reaches a level, interpolated in log(labels)
+    between the counts of the curve; inf if it does not within 100."""
+    points = [(n, probe(name, n).mean().item()) for n in LABEL_COUNTS]
+    if points[0][1] >= accuracy:
+        return 1.0
+    for (n0, a0), (n1, a1) in zip(points, points[1:]):
+        if a0 < accuracy <= a1:
+            return math.exp(math.log(n0) + (accuracy - a0) / (a1 - a0) * (math.log(n1) - math.log(n0)))
+    return math.inf
+
+
+def as_labels(count: float) -> str:
+    """'about 23', 'about 1.4', '1 or fewer' or 'more than 100' (labels per digit)."""
+    if math.isinf(count):
+        return "more than 100"
+    return "1 or fewer" if count <= 1 else f"about {count:.1f}" if count < 10 else f"about {count:.0f}"
+
+
+for n in (1, 10):
+    level = probe("contrastive", n).mean().item()
+    print(f"To reach the contrastive features' {level:.1%} with {n} label{'s' * (n > 1)} per digit, the others need "
+          + ", ".join(f"{name} {as_labels(labels_to_reach(name, level))}" for name in COLOURS if name != "contrastive")
+          + " labels per digit (read off the curves, between their points).")
+lead = {n: probe("contrastive", n).mean().item() - probe("raw pixels", n).mean().item() for n in LABEL_COUNTS}
+print("Contrastive minus raw pixels, in points: " + ", ".join(f"{n} label{'s' * (n > 1)} {100 * d:+.1f}"
+                                                            for n, d in lead.items()))
+
+# %% [markdown]
+# What the curves show: every curve climbs from 1 to 100 labels per digit. The printed lines read them
+# horizontally: how many labels per digit each encoder needs to match the contrastive features at 1 and at 10
+# labels per digit, in this run, and how many points the contrastive features are ahead of the raw pixels at
+# each count. Whether the encoders that never saw a label end closer together with 100 labels per digit than
+# with 10 is a claim in "What we measured" (where it holds, the more labels there are, the less the choice of
+# features matters).
 
 # %% [markdown]
 # Did the pretext tasks learn anything? Their training losses, against what guessing would give
@@ -445,6 +495,13 @@ claim("rotation_reads_handwriting_cues",
       measured=f"0, 1, 8: {per_digit[[0, 1, 8]].mean():.0%}; 6, 9: {per_digit[[6, 9]].mean():.0%}; "
                f"exactly symmetric digits: {symmetric_accuracy:.0%} (50 % at most)",
       source="this notebook", paper="—", applies=calibrated, condition=condition)
+unlabelled = ("raw pixels", "random init", "rotation", "contrastive")  # the encoders that never saw a label
+gap = {n: max(acc[name, n] for name in unlabelled) - min(acc[name, n] for name in unlabelled) for n in (10, 100)}
+claim("labels_narrow_the_gap_between_encoders",
+      "The best and the worst of the four label-free encoders are at least 3 points further apart with 10 labels "
+      "per digit than with 100",
+      holds=gap[10] > gap[100] + 0.03, measured=f"{gap[10]:.1%} apart with 10, {gap[100]:.1%} with 100",
+      source="this notebook (seeds 0-12)", paper="—", applies=calibrated, condition=condition)
 show_claims()
 
 # %% [markdown]
@@ -454,6 +511,9 @@ show_claims()
 #   features is compared above with the same encoder's random weights and with the raw pixels, at 1 and 10
 #   labels per digit; the curve in "Experiment" shows the whole range, and where the encoder trained on all
 #   the labels lies.
+# - **Pre-training pays most when labels are few.** The last claim compares how far apart the four label-free
+#   encoders are with 10 and with 100 labels per digit: a linear probe with many labels gets far even on
+#   raw pixels, so good features buy the most where labels are scarce, which is the card's situation.
 # - **A fair race between pretext tasks.** Rotation and contrastive pre-training had the same steps and the
 #   same images; the claims say which features the probe prefers at this budget, on these digits. That is one
 #   small encoder and a few seconds of training, not a ranking of the two methods.
@@ -493,27 +553,70 @@ show_claims()
 # %% [markdown]
 # ## Exercises
 #
-# 1. With a batch of $N = 64$ images, how many views does NT-Xent see, how many negatives does each view have,
-#    and what is the loss of a network that cannot tell the views apart at all (all similarities equal)?
-# 2. What happens to the NT-Xent loss of a pair of identical views as $\tau \to 0$? Rerun the notebook with
-#    `temperature = 0.1` and `1.0` (papermill `-p temperature 0.1`) and compare the probe accuracies.
-# 3. Which rotations of a 6 are ambiguous? What would a network that sees only the shape answer when shown a
-#    6 turned by 180°, and how often does ours get the turns of a 6 right?
-# 4. Move the slider to 1 label per digit. How much do the 5 draws of labelled images differ there, and why?
+# 1. *Aim: you will see where NT-Xent's level for guessing comes from.* With a batch of $N = 64$ images, how
+#    many views does NT-Xent see, how many negatives does each view have, and what is the loss of a network that
+#    cannot tell the views apart at all (all similarities equal)?
+# 2. *Aim: you will see what the temperature does to the loss.* What happens to the NT-Xent loss of a pair of
+#    identical views as $\tau \to 0$? Rerun the notebook with `temperature = 0.1` and `1.0` (papermill
+#    `-p temperature 0.1`) and compare the probe accuracies.
+# 3. *Aim: you will see where predicting rotations is ambiguous.* Which rotations of a 6 are ambiguous? What
+#    would a network that sees only the shape answer when shown a 6 turned by 180°, and how often does ours get
+#    the turns of a 6 right?
+# 4. *Aim: you will see how much a probe on few labels depends on which images were labelled.*
+#    **Predict first**: will the draws of labelled images disagree more with 1 label per digit or with 10?
+#    Write your guess down, then move the slider to 1 and to 10 and compare the error bars (and the band
+#    around each curve). Why?
+# 5. **Write it yourself.** *Aim: you will see what NT-Xent's denominator asks of the features.* Wang & Isola
+#    (2020, arXiv 2005.10242, §4) split what a contrastive loss rewards into two measurable parts, on the unit
+#    sphere $u = z / \lVert z \rVert$: **alignment**, the mean of $\lVert u_i - u_i' \rVert^2$ over positive
+#    pairs (`alignment_reference` in `lessonlib`), and **uniformity**,
+#    $\log \frac{1}{n(n-1)} \sum_{i \neq j} e^{-t \lVert u_i - u_j \rVert^2}$: 0 when all the features point the
+#    same way, lower the more evenly they spread; they show that with many negatives the contrastive loss is
+#    minimized by features that are perfectly aligned and uniform, where such features exist (Theorem 1). Write `uniformity`
+#    below and run the cell: the checker tries it on a few cases and tells you what is wrong, or that it is
+#    right.
+
+# %%
+def uniformity(z: torch.Tensor, t: float = 2.0) -> torch.Tensor:
+    """Rows of z (n, d) scaled to unit length u_i; return log of the mean of exp(-t |u_i - u_j|²) over pairs i != j."""
+    # your code here (three lines)
+    raise NotImplementedError
+
+
+check_uniformity(uniformity)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# Solutions (run or expand this cell).
-print(f"1. 2N = 128 views, each with 2N - 2 = 126 negatives (and 1 partner); with all similarities equal the "
-      f"softmax is uniform over the 127 others: loss = log(127) = {math.log(127):.3f}.")
-z = F.normalize(torch.randn(64, 8, generator=run.generator(4)), dim=1)
-print("2. as tau -> 0 the partner's term dominates unless a negative is as similar: the loss goes to 0 for well "
-      "separated views and punishes the hardest negatives most; "
-      + ", ".join(f"tau {t}: {nt_xent(z, z, t):.3f}" for t in (1.0, 0.5, 0.1, 0.05)))
-print("3. 0 vs 180 degrees (and 90 vs 270): a 6 turned by 180 degrees has the shape of an upright 9, so a network "
-      "that sees only the shape answers 0 degrees. Ours gets "
-      f"{per_digit[6]:.0%} of the turns of test 6s right and {per_digit[9]:.0%} of the 9s (guessing: 25%).")
-print(f"4. with 10 labelled images in all, the probe depends on which 10 were drawn: accuracies of the 5 draws "
-      f"(contrastive): {', '.join(f'{a:.0%}' for a in probe('contrastive', 1))}.")
+# Solutions: run this cell, then click "Show solution" (or expand this cell to read the code).
+with solution():
+    print(f"1. 2N = 128 views, each with 2N - 2 = 126 negatives (and 1 partner); with all similarities equal the "
+          f"softmax is uniform over the 127 others: loss = log(127) = {math.log(127):.3f}.")
+    z = F.normalize(torch.randn(64, 8, generator=run.generator(4)), dim=1)
+    print("2. as tau -> 0 the partner's term dominates unless a negative is as similar: the loss goes to 0 for well "
+          "separated views and punishes the hardest negatives most; "
+          + ", ".join(f"tau {t}: {nt_xent(z, z, t):.3f}" for t in (1.0, 0.5, 0.1, 0.05)))
+    print("3. 0 vs 180 degrees (and 90 vs 270): a 6 turned by 180 degrees has the shape of an upright 9, so a network "
+          "that sees only the shape answers 0 degrees. Ours gets "
+          f"{per_digit[6]:.0%} of the turns of test 6s right and {per_digit[9]:.0%} of the 9s (guessing: 25%).")
+    spread = {name: [probe(name, n).std().item() for n in (1, 10)] for name in COLOURS}
+    print(f"4. with 10 labelled images in all, the probe depends on which 10 were drawn: accuracies of the 5 draws "
+          f"(contrastive): {', '.join(f'{a:.0%}' for a in probe('contrastive', 1))}. Standard deviation between the "
+          "draws with 1 and with 10 labels per digit: "
+          + "; ".join(f"{name} {one:.1%} and {ten:.1%}" for name, (one, ten) in spread.items()) + ".")
+
+    def uniformity_solution(z: torch.Tensor, t: float = 2.0) -> torch.Tensor:
+        u = F.normalize(z, dim=1)
+        squared = torch.cdist(u, u).pow(2)[~torch.eye(len(u), dtype=torch.bool)]  # the pairs i != j
+        return squared.mul(-t).exp().mean().log()
+
+    print("5.", check_uniformity(uniformity_solution))
+    digits = test_images[:300]
+    with torch.no_grad():  # each encoder's standardized features of 300 test digits and of two crops of each
+        crops = [random_crops(digits, run.generator(k)) for k in (60, 61)]
+        embedded = {name: standardize(*(f(x).cpu() for x in (digits, *crops))) for name, f in encoders.items()}
+    print("   Wang & Isola report strong agreement between both measures (lower is better) and downstream performance "
+          "on their data sets (arXiv 2005.10242, abstract). Here, on 300 test digits and two crops of each: "
+          + "; ".join(f"{name}: alignment {alignment_reference(*embedded[name][1:]):.2f}, uniformity "
+                      f"{uniformity_solution(embedded[name][0]):.2f}" for name in COLOURS) + ".")
 
 # %% [markdown]
 # ## Flashcards

@@ -15,7 +15,7 @@ below CAM's), minmax_keeps_classification (at most 6 points lost). Calibrated at
 """
 
 import pytest
-from nbrun import NOTEBOOKS, assert_claims_hold, execute
+from nbrun import NOTEBOOKS, assert_claims_hold, assert_solutions_folded, execute, solution_text
 
 NAME = "09_multiple_losses_localization"
 EXPECTED_CLAIMS = {"classifier_is_good", "cam_beats_centre_box", "threshold_dominates", "minmax_boxes_no_worse",
@@ -63,9 +63,26 @@ def test_the_run_reports_minmaxcams_gain_instead_of_claiming_it(executed):
 
 
 @pytest.mark.notebook
-def test_exercise_4_computes_the_shifts_it_states():
-    text = "".join(o.get("text", "") for c in execute(NAME, seed=0).notebook.cells for o in c.get("outputs", []))
+def test_exercise_5_computes_the_shifts_it_states():
+    text = solution_text(execute(NAME, seed=0))
     assert "needs a shift s <= 6 pixels (diagonally only 3)" in text  # (20 - s) / (20 + s) >= 0.5; 2-D: s <= 3
+
+
+@pytest.mark.notebook
+def test_the_write_it_yourself_stub_is_not_done_and_the_solution_is_right():
+    executed = execute(NAME, seed=0)
+    stub = next(c for c in executed.notebook.cells
+                if c.cell_type == "code" and c.source.rstrip().endswith("check_generalized_box_iou(generalized_box_iou)"))
+    assert "not done yet" in printed_outputs(stub)
+    text = solution_text(executed)
+    assert "6. ✓ generalized_box_iou: right" in text
+    assert_solutions_folded(executed)  # and on the HTML page, only inside a closed <details>
+    assert f"{executed.measured['cam_accuracy']:.0%} at {executed.measured['cam_threshold']:g}." in text  # exercise 2
+
+
+def printed_outputs(cell) -> str:
+    """The text and text/plain outputs of one executed cell."""
+    return "".join(o.get("text", "") + "".join(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
 
 
 @pytest.mark.notebook

@@ -26,7 +26,7 @@ seed 0, lr 1.02, and trained to 0.92 at the median). The notebook prints what th
 import math
 
 import pytest
-from nbrun import assert_claims_hold, execute
+from nbrun import assert_claims_hold, assert_solutions_folded, execute, solution_text
 
 NAME = "10_learning_rate_schedules"
 # Seeds 1 and 2 also move the sliders' knobs: the declared claims do not depend on them.
@@ -119,3 +119,14 @@ def test_figures_are_plain_images():
     executed = execute(NAME, seed=0)
     images = [o for c in executed.notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 5
+
+
+@pytest.mark.notebook
+def test_the_write_it_yourself_stub_is_not_done_and_the_solution_is_right():
+    executed = execute(NAME, seed=0)
+    stub = next(c for c in executed.notebook.cells if c.cell_type == "code" and c.source.rstrip().endswith("check_sgdr(sgdr)"))
+    assert "not done yet" in "".join("".join(o.get("data", {}).get("text/plain", "")) for o in stub.outputs)
+    text = solution_text(executed)
+    assert "4. ✓ sgdr: right" in text
+    assert_solutions_folded(executed)  # and on the HTML page, only inside a closed <details>
+    assert "largest difference 0.0e+00; restarts at steps 36, 108, 252." in text  # T_0 = 256 // 7, cycles 36, 72, 144
