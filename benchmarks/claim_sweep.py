@@ -121,7 +121,7 @@ def main() -> None:
     for source in sources:
         jobs = [fixed | {"seed": seed} for seed in seed_range(args.seeds)]
         with ThreadPoolExecutor(args.jobs) as pool:
-            runs = list(pool.map(lambda p: run_one(source, p, args.timeout), jobs))
+            runs = list(pool.map(lambda p, source=source: run_one(source, p, args.timeout), jobs))
         tag = "_".join(f"{k}-{v}" for k, v in fixed.items() if k != "scale")
         with open(OUT / f"{source.stem}{'__' + tag if tag else ''}.jsonl", "a", encoding="utf-8") as file:
             for run in runs:

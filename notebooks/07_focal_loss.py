@@ -52,6 +52,8 @@ from torchvision.ops import sigmoid_focal_loss
 from lessonlib.claims import claim, figure, show_claims
 from lessonlib.data import load_dataset
 from lessonlib.dense import FEATURES, canvas_batches, flip_labels, make_dense_task
+from lessonlib.exercises import solution
+from lessonlib.exercises.focal_loss import check_softmax_focal_loss
 from lessonlib.flashcards import quiz
 from lessonlib.live import live, slider
 from lessonlib.measure import record
@@ -144,7 +146,10 @@ for p_t in (0.5, 0.9, 0.968, 0.99):
 # \frac{\partial\,\mathrm{FL}}{\partial x} = (1-p_t)^{\gamma}\,\bigl(\gamma\, p_t \log p_t + p_t - 1\bigr)
 # \quad (\alpha_t = 1).$$
 #
-# We check the formula against autograd on our `focal_loss`, then draw it against $p_t$.
+# We check the formula against autograd on our `focal_loss`, then draw it against $p_t$. In the figure, look at
+# where each γ's curve crosses cross-entropy's (right panel, ratio 1): to the left of that point focal loss
+# pushes *harder* than cross-entropy, to the right it pushes less. The slider moves the thick curve; the thin
+# ones stay at γ = 0, 0.5, 1, 2, 5.
 
 # %%
 def focal_gradient(p_t: torch.Tensor, gamma: float) -> torch.Tensor:
@@ -167,23 +172,60 @@ crossover_2 = p_grid[(ratio_2 > 1).nonzero().max()].item()  # above this p_t, FL
 peak_2 = p_grid[focal_gradient(p_grid, 2.0).abs().argmax()].item()
 at_0_9 = (1 / ratio_2[(p_grid - 0.9).abs().argmin()]).item()
 
-fig, (ax_grad, ax_ratio) = plt.subplots(1, 2, figsize=(11, 3.8))
-for g in GAMMAS:
-    ax_grad.plot(p_grid, focal_gradient(p_grid, g).abs(), lw=2.5 if g == 2 else 1.2,
-                 label="CE (γ = 0)" if g == 0 else f"γ = {g:g}")
-    ax_ratio.plot(p_grid, gradient_ratio[g], lw=2.5 if g == 2 else 1.2, label=f"γ = {g:g}")
-ax_grad.axvline(peak_2, color="gray", ls=":", lw=1)
-ax_grad.set(xlabel="probability of the true class $p_t$", ylabel="|dFL/dx|  (α_t = 1)",
-            title=f"the push on the logit; γ = 2 peaks at $p_t$ = {peak_2:.2f} (Lin et al., appendix B)")
-ax_grad.legend(fontsize=8)
-ax_ratio.axhline(1, color="gray", lw=0.8)
-ax_ratio.axvline(crossover_2, color="gray", ls=":", lw=1)
-ax_ratio.set(yscale="log", ylim=(1e-4, 3), xlabel="probability of the true class $p_t$",
-             ylabel="|dFL/dx| / |dCE/dx|", title=f"FL's push relative to CE's; γ = 2 crosses 1 at $p_t$ = {crossover_2:.2f}")
-ax_ratio.legend(fontsize=8, loc="lower left")
-fig.tight_layout()
+
+def crossing(gamma: float) -> float:
+    """The largest p_t on the grid at which FL's push on the logit is still larger than CE's (gamma > 0)."""
+    ratio = focal_gradient(p_grid, gamma).abs() / ce_gradient
+    return p_grid[(ratio > 1).nonzero().max()].item()
+
+
+def show_gradient(gamma: float) -> plt.Figure:
+    """Left: |dFL/dx| against p_t; right: FL's push over CE's. Thin: gamma 0, 0.5, 1, 2, 5; thick: yours."""
+    fig, (ax_grad, ax_ratio) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for g in GAMMAS:
+        ratio = focal_gradient(p_grid, g).abs() / ce_gradient
+        ax_grad.plot(p_grid, focal_gradient(p_grid, g).abs(), lw=1, alpha=0.7, label="CE (γ = 0)" if g == 0 else f"γ = {g:g}")
+        ax_ratio.plot(p_grid, ratio, lw=1, alpha=0.7, label=f"γ = {g:g}")
+    yours = focal_gradient(p_grid, gamma).abs()
+    peak = p_grid[yours.argmax()].item()
+    ax_grad.plot(p_grid, yours, "k", lw=2.5, label=f"yours, γ = {gamma:g}")
+    ax_grad.axvline(peak, color="gray", ls=":", lw=1)
+    ax_grad.set(xlabel="probability of the true class $p_t$", ylabel="|dFL/dx|  (α_t = 1)",
+                title=f"the push on the logit; γ = {gamma:g} peaks at $p_t$ = {peak:.2f} (Lin et al., appendix B)")
+    ax_grad.legend(fontsize=8)
+    ax_ratio.plot(p_grid, yours / ce_gradient, "k", lw=2.5, label=f"yours, γ = {gamma:g}")
+    ax_ratio.axhline(1, color="gray", lw=0.8)
+    if gamma > 0:
+        ax_ratio.axvline(crossing(gamma), color="gray", ls=":", lw=1)
+        title = f"FL's push relative to CE's; γ = {gamma:g} crosses 1 at $p_t$ = {crossing(gamma):.2f}"
+    else:
+        title = "FL's push relative to CE's; γ = 0 is CE: ratio 1 everywhere"
+    ax_ratio.set(yscale="log", ylim=(1e-4, 3), xlabel="probability of the true class $p_t$",
+                 ylabel="|dFL/dx| / |dCE/dx|", title=title)
+    ax_ratio.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+live(show_gradient, gamma=slider(gamma, 0.0, 5.0, 0.25))
 print(f"gamma = 2: FL pushes harder than CE for p_t < {crossover_2:.2f} (at most {ratio_2.max():.2f}x, the largest push "
       f"at p_t = {peak_2:.2f}); at p_t = 0.9 its push is {at_0_9:.0f}x smaller, its loss {down_weighting(0.9, 2.0):.0f}x")
+SLIDER_GAMMAS = [0.25 * k for k in range(1, 21)]  # every gamma > 0 the slider offers
+crossings = [crossing(g) for g in SLIDER_GAMMAS]
+boosts = [(focal_gradient(p_grid, g).abs() / ce_gradient).max().item() for g in SLIDER_GAMMAS]
+print("where FL's push falls below CE's, and its largest boost over CE: "
+      + ", ".join(f"γ {g:g}: p_t {c:.2f}, {b:.2f}x" for g, c, b in zip(SLIDER_GAMMAS, crossings, boosts) if g in GAMMAS))
+# What the prose below says, checked on the grid for every gamma of the slider:
+one_crossing = all(((focal_gradient(p_grid, g).abs() / ce_gradient > 1).int().diff() != 0).sum() == 1 for g in SLIDER_GAMMAS)
+assert one_crossing and all(a > b for a, b in zip(crossings, crossings[1:])) and abs(crossing(1.0) - math.exp(-1)) < 1e-3
+
+# %% [markdown]
+# What the figure shows (exact: the formula on a grid, for every γ the slider offers, as the `assert` checks):
+# for γ > 0, FL's push is larger than cross-entropy's below **one** crossing point and smaller above it, and
+# the crossing moves toward the hard end as γ grows. At γ = 1 it is exactly $p_t = 1/e$ (the ratio is then
+# $1 - p_t - p_t \log p_t$). The boost below the crossing is small (the printed line gives it), the cut above
+# it grows without bound as $p_t \to 1$: the ratio behaves like $(1 + \gamma)(1 - p_t)^{\gamma}$ there. The
+# down-weighting of easy examples is what focal loss is for; the boost for hard ones is a side effect.
 
 # %% [markdown]
 # ## Experiment
@@ -552,25 +594,61 @@ print(f"Label noise cost FL {lost['FL']:.3f} AP and CE {lost['CE']:.3f} AP in th
 # %% [markdown]
 # ## Exercises
 #
-# 1. At $\gamma = 2$, by what factor does focal loss shrink an example with $p_t = 0.5$? At which $p_t$ is an
-#    example turned down $10{,}000\times$?
-# 2. Set γ = 0 and α = 0.5 on the sliders. Why does the detector end up close to the cross-entropy one although
-#    its loss is only half as large?
-# 3. Without the prior-probability bias (bias 0, every anchor at $p = 0.5$), what is the first step's loss per
-#    positive, and which share of it comes from the negatives, under CE and under FL ($\gamma = 2, \alpha = 0.25$)?
+# 1. *Aim: you will see how steeply the modulating factor turns easy examples down.* At $\gamma = 2$, by what
+#    factor does focal loss shrink an example with $p_t = 0.5$? At which $p_t$ is an example turned down
+#    $10{,}000\times$?
+# 2. *Aim: you will see that a constant factor on the loss barely changes what Adam learns.* Set γ = 0 and
+#    α = 0.5 on the sliders. Why does the detector end up close to the cross-entropy one although its loss is only
+#    half as large?
+# 3. *Aim: you will see why the prior-probability bias is part of the recipe.* Without it (bias 0, every anchor at
+#    $p = 0.5$), what is the first step's loss per positive, and which share of it comes from the negatives, under
+#    CE and under FL ($\gamma = 2, \alpha = 0.25$)?
+# 4. *Aim: you will see that focal loss does not only push easy examples less: it pushes the hardest ones a little
+#    harder than cross-entropy.* **Predict first**: at γ = 5, is FL's push on the logit larger or smaller than
+#    CE's for an example with $p_t = 0.1$? And for one with $p_t = 0.5$? Write both guesses down, then set the γ
+#    slider of the gradient figure (in "From scratch") to 5, read the right panel, and compare.
+# 5. **Write it yourself.** *Aim: you will see that focal loss carries over to a softmax classifier with one
+#    change: $p_t$ becomes the softmax probability of the true class.* Lin et al. use a sigmoid per class; for
+#    $C$ exclusive classes the loss of example $i$ is $-(1 - p_t)^\gamma \log p_t$ with
+#    $p_t = \mathrm{softmax}(\text{logits}_i)[y_i]$ (no α here). Write `softmax_focal_loss` below and run the
+#    cell: the checker tries it on a few small batches (at γ = 0 it must equal `F.cross_entropy`) and tells you
+#    what is wrong, or that it is right.
+
+# %%
+def softmax_focal_loss(logits: torch.Tensor, targets: torch.Tensor, gamma: float) -> torch.Tensor:
+    """One loss per example, shape (N,): -(1 - p_t)^gamma * log(p_t), p_t = softmax(logits)[i, targets[i]].
+
+    logits: (N, C) raw scores; targets: (N,) class indices (int64). No alpha, no mean or sum.
+    """
+    # your code here (two or three lines)
+    raise NotImplementedError
+
+
+check_softmax_focal_loss(softmax_focal_loss)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# Solutions (run or expand this cell).
-print(f"1. p_t = 0.5: {down_weighting(0.5, 2.0):.0f}x; 10,000x needs (1 - p_t)^2 = 1e-4, so p_t = {1 - 1e-4 ** 0.5:g} "
-      f"(check: {down_weighting(1 - 1e-4 ** 0.5, 2.0):,.0f}x)")
-print("2. FL with gamma = 0, alpha = 0.5 is CE / 2: the same minimum, half the gradient; Adam divides each step by\n"
-      "   the gradient's running scale, so the steps barely change: test AP "
-      f"{average_precision(fl_run(0.0, 0.5)['test'], y_test):.3f} against CE's {clean_ap['CE']:.3f}.")
-zero = torch.zeros_like(y_train)
-for name, loss_fn in (("CE", cross_entropy), ("FL", partial(focal_loss, gamma=2.0, alpha=0.25))):
-    loss = loss_fn(zero, y_train)
-    print(f"3. {name}: loss per positive {loss.sum() / y_train.sum():.1f}, "
-          f"{loss[y_train == 0].sum() / loss.sum():.1%} of it from the negatives")
+# Solutions: run this cell, then click "Show solution" (or expand this cell to read the code).
+with solution():
+    print(f"1. p_t = 0.5: {down_weighting(0.5, 2.0):.0f}x; 10,000x needs (1 - p_t)^2 = 1e-4, so p_t = {1 - 1e-4 ** 0.5:g} "
+          f"(check: {down_weighting(1 - 1e-4 ** 0.5, 2.0):,.0f}x)")
+    print("2. FL with gamma = 0, alpha = 0.5 is CE / 2: the same minimum, half the gradient; Adam divides each step by\n"
+          "   the gradient's running scale, so the steps barely change: test AP "
+          f"{average_precision(fl_run(0.0, 0.5)['test'], y_test):.3f} against CE's {clean_ap['CE']:.3f}.")
+    zero = torch.zeros_like(y_train)
+    for name, loss_fn in (("CE", cross_entropy), ("FL", partial(focal_loss, gamma=2.0, alpha=0.25))):
+        loss = loss_fn(zero, y_train)
+        print(f"3. {name}: loss per positive {loss.sum() / y_train.sum():.1f}, "
+              f"{loss[y_train == 0].sum() / loss.sum():.1%} of it from the negatives")
+    for p_t in (0.1, 0.5):
+        push = (focal_gradient(torch.tensor(p_t, dtype=torch.float64), 5.0).abs() / (1 - p_t)).item()
+        print(f"4. gamma = 5, p_t = {p_t}: FL's push is {push:.3g}x CE's, {'larger' if push > 1 else 'smaller'}", end="")
+        print(f" (it falls below CE's at p_t = {crossing(5.0):.2f})" if p_t == 0.5 else "")
+
+    def softmax_focal_loss_solution(logits: torch.Tensor, targets: torch.Tensor, gamma: float) -> torch.Tensor:
+        log_p_t = F.log_softmax(logits, dim=1).gather(1, targets[:, None]).squeeze(1)  # stable, also for p_t ~ 0
+        return -((1 - log_p_t.exp()) ** gamma) * log_p_t
+
+    print("5.", check_softmax_focal_loss(softmax_focal_loss_solution))
 
 # %% [markdown]
 # ## Flashcards

@@ -34,7 +34,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from nbrun import NOTEBOOKS, assert_claims_hold, execute
+from nbrun import NOTEBOOKS, assert_claims_hold, assert_solutions_folded, execute, solution_text
 
 NAME = "07_focal_loss"
 # Seeds 1 and 2 also move the knobs: a 1:575 imbalance; alpha 0.5 with more label noise.
@@ -102,3 +102,33 @@ def test_figures_are_plain_images():
     executed = execute(NAME, seed=0)
     images = [o for c in executed.notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 5  # loss curves, gradient, canvases, detectors, outliers
+
+
+def test_the_gradient_ratio_crosses_cross_entropys_once_and_at_1_over_e_for_gamma_1():
+    """What the prose under the gradient figure states, for every gamma of the slider (0.25 to 5)."""
+    found = notebook_functions("focal_gradient")
+    p_t = torch.linspace(0.001, 0.999, 999, dtype=torch.float64)
+    crossings = []
+    for gamma in [0.25 * k for k in range(1, 21)]:
+        above = found["focal_gradient"](p_t, gamma).abs() / (1 - p_t) > 1
+        assert (above.int().diff() != 0).sum() == 1 and above[0]  # above CE's push first, then below, once
+        crossings.append(p_t[above.nonzero().max()].item())
+    assert crossings == sorted(crossings, reverse=True) and len(set(crossings)) == len(crossings)
+    assert crossings[3] == pytest.approx(math.exp(-1), abs=1e-3)  # gamma = 1
+
+
+def stub_checker_output(executed) -> str:
+    """What the write-it-yourself cell showed (its last line's value)."""
+    cell = next(c for c in executed.notebook.cells if c.cell_type == "code" and "raise NotImplementedError" in c.source)
+    return "".join("".join(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
+
+
+@pytest.mark.notebook
+def test_the_unfilled_exercise_says_not_done_and_the_solution_passes_its_checker():
+    executed = execute(NAME, seed=0)
+    assert "softmax_focal_loss: not done yet" in stub_checker_output(executed)
+    solutions = solution_text(executed)
+    assert "5. ✓ softmax_focal_loss: right" in solutions
+    assert_solutions_folded(executed)  # and on the HTML page, only inside a closed <details>
+    assert "4. gamma = 5, p_t = 0.1: FL's push is 1.35x CE's, larger" in solutions
+    assert "4. gamma = 5, p_t = 0.5: FL's push is 0.14x CE's, smaller (it falls below CE's at p_t = 0.20)" in solutions

@@ -81,10 +81,53 @@ def test_skeleton_sections_in_order(name):
     assert found == wanted
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n not in SECTIONS])
+TOPICS = [n for n in NAMES if n not in SECTIONS]
+
+
+def exercises_section(name: str) -> list[nbformat.NotebookNode]:
+    """The cells from "## Exercises" up to "## Flashcards"."""
+    cells = read(name).cells
+    start = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## Exercises" in c.source)
+    end = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## Flashcards" in c.source)
+    return cells[start:end]
+
+
+@pytest.mark.parametrize("name", TOPICS)
 def test_exercise_solutions_are_hidden(name):
+    """Solution cells fold their code (source_hidden) and their output (everything under `with solution():`)."""
     solutions = [c for c in read(name).cells if "solution" in c.metadata.get("tags", [])]
     assert solutions and all(c.metadata.get("jupyter", {}).get("source_hidden") for c in solutions)
+    for cell in solutions:
+        body = [line for line in cell.source.splitlines() if line.strip() and not line.startswith("#")]
+        assert body[0].startswith("with solution(") and body[0].endswith(":"), body[0]
+        assert all(line.startswith((" ", "\t")) for line in body[1:]), "all of a solution cell runs inside `with solution():`"
+    uses = [c for c in read(name).cells if c.cell_type == "code" and "with solution(" in c.source]
+    assert all("solution" in c.metadata.get("tags", []) for c in uses), "`with solution()` only in cells tagged solution"
+
+
+@pytest.mark.parametrize("name", TOPICS)
+def test_every_exercise_has_an_aim_and_one_asks_for_a_prediction(name):
+    text = "\n".join(c.source for c in exercises_section(name) if c.cell_type == "markdown")
+    parts = re.split(r"(?m)^(\d+)\. ", text)[1:]
+    items = dict(zip(parts[::2], parts[1::2]))
+    assert items, "numbered exercises"
+    for number, item in items.items():
+        assert item.lstrip("*").startswith(("Aim: you will see", "Write it yourself.** *Aim: you will see")), (
+            f"exercise {number} starts with its aim (*Aim: you will see ...*)")
+    assert "**Predict first**" in " ".join(text.split()), "an exercise asks for a prediction before a slider moves"
+
+
+@pytest.mark.parametrize("name", TOPICS)
+def test_a_write_it_yourself_exercise_with_its_checker(name):
+    """A stub the student fills in (it raises NotImplementedError until then), checked in the same cell."""
+    stubs = [c for c in exercises_section(name) if c.cell_type == "code" and "raise NotImplementedError" in c.source]
+    assert stubs, "a function stub in the exercises"
+    for cell in stubs:
+        tree = ast.parse(cell.source)
+        function = next(node for node in tree.body if isinstance(node, ast.FunctionDef))
+        assert ast.get_docstring(function), "the stub says what to compute"
+        last = ast.unparse(tree.body[-1])
+        assert re.fullmatch(rf"check_\w+\({function.name}\)", last), last
 
 
 @pytest.mark.parametrize("name", NAMES)
