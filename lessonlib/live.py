@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from matplotlib.figure import Figure
 from lessonlib.plots import figure_png
 
 _STYLE = {"description_width": "initial"}
+CACHE_SIZE = 32  # figures a panel keeps (least recently shown out first): a few MB at most
 _LAYOUT = {"width": "420px"}
 
 
@@ -88,6 +90,25 @@ def _render(experiment: Callable[..., Figure | None], values: dict[str, Any]) ->
     return png
 
 
+class FigureCache(OrderedDict):
+    """The PNGs a panel has shown, by control values: at most `size`, the least recently shown dropped first."""
+
+    def __init__(self, size: int = CACHE_SIZE):
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key: tuple, png: bytes | None) -> None:
+        super().__setitem__(key, png)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+    def recall(self, key: tuple) -> bytes | None:
+        """The PNG for key (which must be present), marked as the most recently shown."""
+        self.move_to_end(key)
+        return self[key]
+
+
 class Panel:
     """Sliders plus an output area that re-runs an experiment on release, caching what was computed."""
 
@@ -97,7 +118,7 @@ class Panel:
         self.output = widgets.Output()
         self.status = widgets.HTML(value="<i>Move a control: the figure for your settings appears below "
                                          "(the figure above shows the defaults).</i>")
-        self.cache: dict[tuple, bytes | None] = {}
+        self.cache = FigureCache()
         for control in self.controls.values():
             control.observe(self.update, names="value")
         self.box = widgets.VBox([*self.controls.values(), self.status, self.output])
@@ -121,7 +142,7 @@ class Panel:
             try:
                 if key not in self.cache:
                     self.cache[key] = _render(self.experiment, values)
-                png = self.cache[key]
+                png = self.cache.recall(key)
                 self.status.value = f"<b>{html.escape(settings)}</b>"
                 if png is not None:
                     display(Image(data=png))

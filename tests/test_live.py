@@ -109,3 +109,19 @@ def test_only_the_experiments_own_figure_is_cached(shown):
         assert plt.get_fignums() == [other.number]
     finally:
         plt.close("all")
+
+
+def test_the_cache_keeps_the_most_recently_shown_figures_only(shown):
+    calls = []
+    live(make_experiment(calls), **controls())
+    panel = panels()[-1]
+    panel.cache.size = 3
+    for n in (4, 5, 6):  # the default (n = 3) and 4, 5, 6: one too many
+        panel.controls["n"].value = n
+    assert len(panel.cache) == 3 and len(calls) == 4
+    panel.controls["n"].value = 4  # still cached: shown again without a run, and now the most recent
+    assert len(calls) == 4
+    panel.controls["n"].value = 3  # the default was dropped first: it runs again
+    assert len(calls) == 5 and len(panel.cache) == 3
+    panel.controls["n"].value = 4
+    assert len(calls) == 5  # 4 was kept: it had been shown more recently than 5
