@@ -38,8 +38,9 @@ bench: $(STAMP)
 sync: $(STAMP)
 	$(VENV)/bin/jupytext --to ipynb --update notebooks/[0-9]*.py
 
+## lint: ruff on lessonlib, the tests, the benchmarks and the notebooks' sources (also run by make test)
 lint: $(STAMP)
-	$(VENV)/bin/ruff check lessonlib tests benchmarks
+	$(VENV)/bin/ruff check lessonlib tests benchmarks notebooks
 
 clean:
 	rm -rf build .pytest_cache

@@ -23,7 +23,10 @@
 # Set-up: on Colab, fetch the course (lessonlib + bundled data) once; elsewhere this does nothing.
 # torch, torchvision and ipywidgets are Colab's own and are never reinstalled (--no-deps); the few light
 # packages lessonlib needs that Colab lacks are named on the pip line.
-import importlib.util, subprocess, sys
+import importlib.util
+import subprocess
+import sys
+
 if "google.colab" in sys.modules and importlib.util.find_spec("lessonlib") is None:
     subprocess.run(["git", "clone", "--depth", "1", "https://github.com/lesson6-course/learning-and-optimization", "/content/learning-and-optimization"], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", "/content/learning-and-optimization",

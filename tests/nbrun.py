@@ -13,6 +13,11 @@ from typing import Any
 import nbformat
 import papermill
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (requirements-dev.txt)
+    import tomli as tomllib
+
 from lessonlib.buildpage import render_html
 from lessonlib.claims import CLAIMS_MIMETYPE
 from lessonlib.measure import MIMETYPE
@@ -20,6 +25,11 @@ from lessonlib.measure import MIMETYPE
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 RUNS = ROOT / "build" / "test-runs"
+
+
+def pyproject() -> dict[str, Any]:
+    """The project's pyproject.toml, parsed."""
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
 def notebook_path(name: str) -> Path:

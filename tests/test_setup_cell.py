@@ -7,7 +7,7 @@ import ast
 import importlib.metadata
 from pathlib import Path
 
-import tomllib
+from nbrun import pyproject
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -56,7 +56,7 @@ def runtime_requirements(requirements: list[str]) -> list[str]:
 
 def lessonlib_dependencies() -> list[str]:
     """lessonlib's runtime dependencies, as pyproject.toml declares them."""
-    return runtime_requirements(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+    return runtime_requirements(pyproject()["project"]["dependencies"])
 
 
 def needed_on_colab() -> set[str]:

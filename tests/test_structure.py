@@ -7,8 +7,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-import tomllib
-from nbrun import NOTEBOOKS, ROOT, all_notebooks
+from nbrun import NOTEBOOKS, ROOT, all_notebooks, pyproject
 
 from lessonlib.course import REPO_URL, SETUP_CELL, colab_badge
 
@@ -139,8 +138,8 @@ def test_notebook_ends_with_its_flashcards(name):
 
 
 def test_repository_url_is_the_same_everywhere():
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert pyproject["project"]["urls"]["Repository"] == REPO_URL
+    project = pyproject()
+    assert project["project"]["urls"]["Repository"] == REPO_URL
     readme = (ROOT / "README.md").read_text()
     for url in re.findall(r"https://colab\.research\.google\.com/github/[^)\s]+", readme):
         assert url.startswith(f"https://colab.research.google.com/github/{REPO_URL.removeprefix('https://github.com/')}/")
