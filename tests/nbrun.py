@@ -133,3 +133,9 @@ def assert_solutions_folded(executed: Executed) -> None:
         line = line.strip().removeprefix("[Show solution]").strip()
         if len(line) > 25:  # a whole line of an answer, not a word that also occurs in the lecture
             assert html.escape(line[:60], quote=False) not in outside, f"solution text outside the fold: {line!r}"
+
+
+def stub_verdict(executed: Executed) -> str:
+    """What the write-it-yourself cells showed: their checkers' verdicts ("… not done yet" while unfilled)."""
+    stubs = [c for c in executed.notebook.cells if c.cell_type == "code" and "raise NotImplementedError" in c.source]
+    return "".join(printed(Executed(nbformat.v4.new_notebook(cells=[cell]), {}, executed.path, {})) for cell in stubs)

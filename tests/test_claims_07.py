@@ -34,7 +34,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from nbrun import NOTEBOOKS, assert_claims_hold, assert_solutions_folded, execute, solution_text
+from nbrun import NOTEBOOKS, assert_claims_hold, assert_solutions_folded, execute, solution_text, stub_verdict
 
 NAME = "07_focal_loss"
 # Seeds 1 and 2 also move the knobs: a 1:575 imbalance; alpha 0.5 with more label noise.
@@ -117,16 +117,10 @@ def test_the_gradient_ratio_crosses_cross_entropys_once_and_at_1_over_e_for_gamm
     assert crossings[3] == pytest.approx(math.exp(-1), abs=1e-3)  # gamma = 1
 
 
-def stub_checker_output(executed) -> str:
-    """What the write-it-yourself cell showed (its last line's value)."""
-    cell = next(c for c in executed.notebook.cells if c.cell_type == "code" and "raise NotImplementedError" in c.source)
-    return "".join("".join(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
-
-
 @pytest.mark.notebook
 def test_the_unfilled_exercise_says_not_done_and_the_solution_passes_its_checker():
     executed = execute(NAME, seed=0)
-    assert "softmax_focal_loss: not done yet" in stub_checker_output(executed)
+    assert "softmax_focal_loss: not done yet" in stub_verdict(executed)
     solutions = solution_text(executed)
     assert "5. ✓ softmax_focal_loss: right" in solutions
     assert_solutions_folded(executed)  # and on the HTML page, only inside a closed <details>

@@ -33,7 +33,7 @@ Digits never seen in training (seen_digits = 5: both nets train on digits 0-4 fo
 import re
 
 import pytest
-from nbrun import NOTEBOOKS, assert_claims_hold, assert_solutions_folded, execute, solution_text
+from nbrun import NOTEBOOKS, assert_claims_hold, assert_solutions_folded, execute, solution_text, stub_verdict
 
 NAME = "08_triplet_loss"
 EXPECTED_CLAIMS = {"semi_hard_beats_raw_pixels", "training_beats_untrained", "others_do_not_collapse", "hard_collapses",
@@ -99,16 +99,10 @@ def test_unseen_digits_are_recorded_for_all_three_methods(measured):
             assert 0.1 < measured[f"recall_{group}_{method}"] <= 1.0
 
 
-def stub_checker_output(executed) -> str:
-    """What the write-it-yourself cell showed (its last line's value)."""
-    cell = next(c for c in executed.notebook.cells if c.cell_type == "code" and "raise NotImplementedError" in c.source)
-    return "".join("".join(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
-
-
 @pytest.mark.notebook
 def test_the_unfilled_exercise_says_not_done_and_the_solution_passes_its_checker():
     executed = execute(NAME, seed=0)
-    assert "nearest_neighbour_recall: not done yet" in stub_checker_output(executed)
+    assert "nearest_neighbour_recall: not done yet" in stub_verdict(executed)
     solutions = solution_text(executed)
     assert "6. ✓ nearest_neighbour_recall: right" in solutions
     assert_solutions_folded(executed)  # and on the HTML page, only inside a closed <details>
