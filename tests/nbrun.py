@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import fcntl
 import functools
 import html
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,21 +88,63 @@ def assert_claims_hold(executed: Executed, expected: set[str], untested: frozens
     assert not failed, f"claims that did not hold in {executed.path.name}: {failed}"
 
 
+def parameter_defaults(name: str) -> dict[str, Any]:
+    """The values of the notebook's `parameters` cell, e.g. {'scale': 'auto', 'seed': 0, ...}."""
+    nb = nbformat.read(notebook_path(name), as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    return {s.targets[0].id: ast.literal_eval(s.value) for s in ast.parse(cell.source).body if isinstance(s, ast.Assign)}
+
+
+def _session() -> str:
+    """This test session's token (tests/conftest.py sets it once; xdist workers inherit it)."""
+    return os.environ.get("LESSON6_TEST_SESSION", f"pid-{os.getpid()}")
+
+
+def _run_or_read(name: str, params: dict[str, Any], out: Path) -> nbformat.NotebookNode:
+    """The executed notebook at `out` if this session already ran it (in any worker), else run it there now."""
+    failed = out.with_suffix(".failed")
+    with open(out.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker runs it; the others wait and read its result
+        if failed.exists() and failed.read_text().startswith(_session() + "\n"):
+            raise RuntimeError(f"{out.name} failed earlier in this session:\n{failed.read_text().split(chr(10), 1)[1]}")
+        if out.exists():
+            nb = nbformat.read(out, as_version=4)
+            if nb.metadata.get("lesson6_test_session") == _session():
+                return nb
+        failed.unlink(missing_ok=True)
+        try:
+            nb = papermill.execute_notebook(str(notebook_path(name)), str(out), parameters=params,
+                                            kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=False)
+        except Exception as error:
+            failed.write_text(f"{_session()}\n{type(error).__name__}: {error}")
+            raise
+        nb.metadata["lesson6_test_session"] = _session()
+        nbformat.write(nb, out)
+        return nb
+
+
 @functools.cache
 def _execute(name: str, frozen_params: tuple) -> Executed:
-    params = dict(frozen_params)
     RUNS.mkdir(parents=True, exist_ok=True)
     tag = "_".join(f"{k}-{v}" for k, v in frozen_params) or "defaults"
     out = RUNS / f"{name}__{tag}.ipynb"
-    nb = papermill.execute_notebook(str(notebook_path(name)), str(out), parameters=params, kernel_name="python3",
-                                    cwd=str(NOTEBOOKS), progress_bar=False)
+    nb = _run_or_read(name, dict(frozen_params), out)
     return Executed(nb, measurements(nb), out, declared_claims(nb))
 
 
 def execute(name: str, **params: Any) -> Executed:
-    """Run notebooks/<name>.ipynb with the given parameters (scale defaults to quick); cached per process."""
+    """Run notebooks/<name>.ipynb with the given parameters (scale defaults to quick), once per test session.
+
+    Parameters equal to the notebook's defaults are dropped, so execute(n, seed=0) and the defaults written out are
+    one run; the executed notebook is shared by every test and every xdist worker that asks for it.
+    """
     params.setdefault("scale", "quick")
-    return _execute(name, tuple(sorted(params.items())))
+    defaults = parameter_defaults(name)
+    unknown = set(params) - set(defaults)
+    if unknown:
+        raise ValueError(f"{name} has no parameter {sorted(unknown)}; it has {sorted(defaults)}")
+    changed = {k: v for k, v in params.items() if defaults[k] != v or type(defaults[k]) is not type(v)}
+    return _execute(name, tuple(sorted(changed.items())))
 
 
 def printed(executed: Executed, tag: str | None = None) -> str:

@@ -3,9 +3,11 @@
 import ast
 
 import nbformat
-import papermill
 import pytest
+from jupyter_client.manager import start_new_kernel
 from nbrun import NOTEBOOKS, all_notebooks, execute
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
 
 BAD = {int: -999, float: -999.0, str: "no-such-value", bool: "maybe"}
 
@@ -20,19 +22,38 @@ def first_knob(name: str) -> tuple[str, object]:
     return "seed", -1
 
 
+@pytest.fixture(scope="module")
+def kernel():
+    """One kernel for every notebook's bad-parameter run (started once: the runs stop before any training)."""
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(NOTEBOOKS))
+    yield client
+    client.stop_channels()
+    manager.shutdown_kernel(now=True)
+
+
+def run_until_error(client, nb: nbformat.NotebookNode) -> tuple[int, dict] | None:
+    """Run the cells in order in a fresh namespace; the index and content of the first error, if any."""
+    client.execute_interactive("get_ipython().run_line_magic('reset', '-f')", timeout=60)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        reply = client.execute_interactive(cell.source, timeout=120, output_hook=lambda msg: None)
+        if reply["content"]["status"] == "error":
+            return index, reply["content"]
+    return None
+
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("name", all_notebooks())
-def test_bad_parameter_stops_at_validation_with_its_name(name, tmp_path):
+def test_bad_parameter_stops_at_validation_with_its_name(name, kernel):
     knob, bad = first_knob(name)
-    with pytest.raises(papermill.PapermillExecutionError) as error:
-        papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(tmp_path / "out.ipynb"),
-                                   parameters={knob: bad, "scale": "quick"}, kernel_name="python3",
-                                   cwd=str(NOTEBOOKS), progress_bar=False)
-    assert error.value.ename == "ParameterError"
-    assert f"{knob} = {bad!r} is not allowed" in error.value.evalue
-    failed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
-    errors = [i for i, c in enumerate(failed.cells) if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
-    assert errors and "run = start(" in failed.cells[errors[0]].source
+    nb = parameterize_notebook(load_notebook_node(str(NOTEBOOKS / f"{name}.ipynb")), {knob: bad, "scale": "quick"})
+    failed = run_until_error(kernel, nb)
+    assert failed is not None, f"{name} ran with {knob} = {bad!r}"
+    index, error = failed
+    assert error["ename"] == "ParameterError", error
+    assert f"{knob} = {bad!r} is not allowed" in error["evalue"]
+    assert "run = start(" in nb.cells[index].source
 
 
 @pytest.mark.notebook
