@@ -34,7 +34,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
@@ -60,7 +59,9 @@ from lessonlib.buildpage import (
     title_of,
 )
 from lessonlib.claims import CLAIMS_MIMETYPE
+from lessonlib.files import write_atomic
 from lessonlib.measure import MIMETYPE
+from lessonlib.tools.kernels import use_kernel_environment
 
 try:  # POSIX file locks: one build at a time per output folder (none on Windows)
     import fcntl
@@ -289,19 +290,6 @@ def run_parameters(scale: str, parameters: dict[str, Any] | None) -> dict[str, A
 
 # --- files -----------------------------------------------------------------------------------------
 
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write to path through a temporary file and os.replace, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        if isinstance(content, bytes):
-            tmp.write_bytes(content)
-        else:
-            tmp.write_text(content, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
 
 def executed_path(out: Path, name: str) -> Path:
     """Where the executed notebook goes."""
@@ -454,9 +442,7 @@ def _init_worker(lock: Any, counter: Any, threads: int, stop: Any, runtime: str)
     with counter.get_lock():
         counter.value += 1
         _SLOT = counter.value
-    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[variable] = str(threads)  # kernels inherit this process's environment
-    os.environ.pop("MPLBACKEND", None)  # Agg would drop every inline figure
+    use_kernel_environment(threads=threads)
 
 
 def describe_error(error: BaseException) -> str:

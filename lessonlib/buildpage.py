@@ -21,6 +21,7 @@ from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
 
 from lessonlib.exercises.solutions import SOLUTION_CLASS
+from lessonlib.files import write_atomic
 
 if TYPE_CHECKING:
     from lessonlib.build import Result
@@ -508,7 +509,6 @@ def print_pdf(pages: Sequence[tuple[str, str]], html_dir: Path, target: Path, ti
 
 def _print(document: str, chromium: str, target: Path, timeout_s: float) -> Path:
     """Print an HTML document to `target` with headless Chromium (offline: only file: and data: URLs load)."""
-    import os
     import tempfile
 
     from playwright.sync_api import sync_playwright
@@ -530,8 +530,5 @@ def _print(document: str, chromium: str, target: Path, timeout_s: float) -> Path
                          display_header_footer=True, header_template="<span></span>", footer_template=FOOTER)
             finally:
                 browser.close()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(printed.read_bytes())
-        os.replace(tmp, target)
+        write_atomic(target, printed.read_bytes())
     return target

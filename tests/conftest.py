@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+from lessonlib.files import write_atomic
+from lessonlib.tools.kernels import use_kernel_environment
+
 # Tests (and the kernels they start) never touch the student's real progress file. The folder is made once, by the
 # process that starts the session (xdist workers inherit the variable), and removed when that process ends.
 _PROGRESS_DIR: Path | None = None
@@ -23,10 +26,8 @@ if "LESSON6_PROGRESS" not in os.environ:
 os.environ.setdefault("LESSON6_TEST_SESSION", uuid.uuid4().hex)
 # `make test` runs two workers on two cores: one thread per worker (and per kernel it starts)
 # avoids the oversubscription that makes PyTorch's thread pools spin against each other.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
-# MPLBACKEND=Agg in the environment would make kernels drop every inline figure: let ipykernel choose.
-os.environ.pop("MPLBACKEND", None)
+_GIVEN_THREADS = os.environ.get("OMP_NUM_THREADS", "")
+use_kernel_environment(threads=int(_GIVEN_THREADS) if _GIVEN_THREADS.isdigit() and int(_GIVEN_THREADS) > 0 else 1)
 
 
 def pytest_sessionfinish(session: object, exitstatus: int) -> None:
@@ -113,8 +114,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for path, seconds in sorted(by_file.items(), key=lambda kv: -kv[1])[:25]:
         terminalreporter.write_line(f"{seconds:8.1f}  {path}")
     if config.getoption("record_durations"):
-        partial = DURATIONS.with_suffix(".json.partial")  # written whole, then renamed: never half a file
-        partial.write_text(json.dumps({u: round(s, 1) for u, s in sorted(by_unit.items(), key=lambda kv: -kv[1])},
-                                      indent=0) + "\n")
-        partial.replace(DURATIONS)
+        write_atomic(DURATIONS, json.dumps({u: round(s, 1) for u, s in sorted(by_unit.items(), key=lambda kv: -kv[1])},
+                                           indent=0) + "\n")
         terminalreporter.write_line(f"recorded {len(by_unit)} work units in {DURATIONS}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import fcntl
 import functools
 import html
 import json
@@ -23,6 +22,7 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (requirem
 
 from lessonlib.buildpage import render_html
 from lessonlib.claims import CLAIMS_MIMETYPE
+from lessonlib.files import locked
 from lessonlib.measure import MIMETYPE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,8 +103,7 @@ def _session() -> str:
 def _run_or_read(name: str, params: dict[str, Any], out: Path) -> nbformat.NotebookNode:
     """The executed notebook at `out` if this session already ran it (in any worker), else run it there now."""
     failed = out.with_suffix(".failed")
-    with open(out.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker runs it; the others wait and read its result
+    with locked(out.with_suffix(".lock")):  # one worker runs it; the others wait and read its result
         if failed.exists() and failed.read_text().startswith(_session() + "\n"):
             raise RuntimeError(f"{out.name} failed earlier in this session:\n{failed.read_text().split(chr(10), 1)[1]}")
         if out.exists():

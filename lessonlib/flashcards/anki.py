@@ -14,19 +14,18 @@ lessonlib.flashcards.schedule) and review_state (0 new, 1 learning, 2 review, 3 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import itertools
-import os
 import re
 import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from lessonlib.files import written
 from lessonlib.flashcards.deck import Card, deck_title, load_deck
 from lessonlib.flashcards.render import as_html
 from lessonlib.flashcards.schedule import replay
@@ -90,22 +89,10 @@ def export_anki(out: Path | str | None = None, *, timestamp: float | None = None
         anki_package().write_to_db(connection.cursor(), stamp, itertools.count(int(stamp * 1000)))
         connection.commit()
         connection.close()
-        with _written(target) as partial, zipfile.ZipFile(partial, "w") as archive:
+        with written(target) as partial, zipfile.ZipFile(partial, "w") as archive:
             _zip_entry(archive, "collection.anki2", database.read_bytes())
             _zip_entry(archive, "media", b"{}")
     return target
-
-
-@contextlib.contextmanager
-def _written(target: Path) -> Iterator[Path]:
-    """A temporary file beside `target`, moved over it (os.replace) once written; removed if writing fails."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        yield partial
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def review_rows(progress: dict[str, Any]) -> list[tuple[int, int, int, int]]:
@@ -116,7 +103,7 @@ def review_rows(progress: dict[str, Any]) -> list[tuple[int, int, int, int]]:
 def export_review_log(out: Path | str | None = None, *, path: Path | str | None = None) -> Path:
     """Write the review log as CSV for the FSRS optimizer (default: lesson6-review-log.csv here)."""
     target = Path(out).expanduser() if out is not None else Path.cwd() / "lesson6-review-log.csv"
-    with _written(target) as partial, open(partial, "w", newline="", encoding="utf-8") as handle:
+    with written(target) as partial, open(partial, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_COLUMNS)
         writer.writerows(review_rows(load_progress(path)))

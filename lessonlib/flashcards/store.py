@@ -17,25 +17,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 import warnings
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from lessonlib.files import fcntl, lock, msvcrt, unlock, written
 from lessonlib.flashcards.deck import card_ids, load_deck
 from lessonlib.flashcards.schedule import grade, now_utc
-
-try:  # POSIX file locks; Windows uses msvcrt, and elsewhere saves go unlocked
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None
-try:
-    import msvcrt
-except ImportError:
-    msvcrt = None
 
 ENV_VAR = "LESSON6_PROGRESS"
 VERSION = 1
@@ -113,29 +104,6 @@ def load_locked(path: Path) -> dict[str, Any]:
     return data if data is not None else empty()
 
 
-def _lock(handle: IO[bytes]) -> None:
-    """Wait for an exclusive lock on an open file (flock; msvcrt on Windows; none where neither exists)."""
-    if fcntl is not None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-    elif msvcrt is not None:  # pragma: no cover - Windows: LK_LOCK gives up after ~10 s, so retry
-        handle.seek(0)
-        while True:
-            try:
-                msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
-                return
-            except OSError:
-                continue
-
-
-def _unlock(handle: IO[bytes]) -> None:
-    """Release the lock taken by _lock."""
-    if fcntl is not None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-    elif msvcrt is not None:  # pragma: no cover - Windows
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-
-
 def _not_writable(path: Path, error: OSError) -> PermissionError:
     """The error for a progress folder that cannot be written, saying what to do."""
     return PermissionError(f"Cannot save flashcard progress: the folder {path.parent} is not writable "
@@ -153,12 +121,12 @@ def locked(path: Path) -> Iterator[None]:
     except PermissionError as error:
         raise _not_writable(path, error) from error
     with handle:
-        _lock(handle)
+        lock(handle)
         try:
             _remove_stale_temporaries(path)
             yield
         finally:
-            _unlock(handle)
+            unlock(handle)
 
 
 def _remove_stale_temporaries(path: Path) -> None:
@@ -171,29 +139,13 @@ def _remove_stale_temporaries(path: Path) -> None:
 
 
 def atomic_write(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON to a temporary file beside `path`, flush and fsync it, then os.replace it over `path`."""
+    """Write JSON to a temporary file beside `path`, fsync it, then move it over `path` (lessonlib.files.written)."""
     try:
-        fd, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    except PermissionError as error:
-        raise _not_writable(path, error) from error
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with written(path, durable=True) as temporary, open(temporary, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=1, ensure_ascii=False)
             handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename durable (POSIX); the rating is saved even where this fails
-        with contextlib.suppress(OSError):  # e.g. EINVAL on file systems that cannot sync a folder
-            directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
+    except PermissionError as error:
+        raise _not_writable(path, error) from error
 
 
 def load_progress(path: Path | str | None = None) -> dict[str, Any]:
