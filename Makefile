@@ -34,9 +34,10 @@ bench: $(STAMP)
 	$(PY) benchmarks/notebook_times.py $(ARGS)
 	$(PY) benchmarks/slider_latency.py $(ARGS)
 
-## sync: regenerate each notebook (.ipynb) from its paired jupytext source (.py)
+## sync: write what lessonlib/course_map.py decides (README table and links, each notebook's title, Colab badge and
+##       set-up cell, 00's map, pyproject's URL; a new entry's notebook from the template), then each .ipynb from its .py
 sync: $(STAMP)
-	$(VENV)/bin/jupytext --to ipynb --update notebooks/[0-9]*.py
+	$(PY) -m lessonlib sync
 
 ## lint: ruff on lessonlib, the tests, the benchmarks and the notebooks' sources (also run by make test)
 lint: $(STAMP)

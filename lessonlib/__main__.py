@@ -1,6 +1,7 @@
 """The command line of lessonlib: `python -m lessonlib build [options]` (see lessonlib/build.py),
-`python -m lessonlib lab [jupyter lab options]` (what `make lab` runs) and `python -m lessonlib anki [--out PATH]`
-(the flashcards as an Anki package, see lessonlib/flashcards/anki.py)."""
+`python -m lessonlib lab [jupyter lab options]` (what `make lab` runs), `python -m lessonlib anki [--out PATH]`
+(the flashcards as an Anki package, see lessonlib/flashcards/anki.py) and `python -m lessonlib sync [--check]`
+(what `make sync` runs: the files generated from the course map, then the .ipynb files; see lessonlib/sync.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ USAGE = """usage: python -m lessonlib COMMAND [options]
 commands:
   build   execute every notebook and render the HTML lecture into build/ (build --help for options)
   lab     JupyterLab on notebooks/, also as root (a container, a lab machine); prints the URL to open
-  anki    the 21 flashcards as an Anki package (.apkg) and your reviews as CSV (anki --help for options)"""
+  anki    the 21 flashcards as an Anki package (.apkg) and your reviews as CSV (anki --help for options)
+  sync    rewrite what lessonlib/course_map.py decides (README, badges, set-up cells, titles, 00's map,
+          pyproject's URL), then each .ipynb from its .py (sync --check: only list what is out of date)"""
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")  # Docker, Podman
@@ -114,6 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lessonlib.flashcards.anki import main as anki_main
 
         return anki_main(argv[1:])
+    if argv[0] == "sync":
+        from lessonlib.sync import main as sync_main
+
+        return sync_main(argv[1:])
     if argv[0] != "build":
         print(f"unknown command {argv[0]!r}\n\n{USAGE}", file=sys.stderr)
         return 2

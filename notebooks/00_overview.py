@@ -48,6 +48,7 @@ import matplotlib.pyplot as plt
 import torch
 import torchvision
 
+from lessonlib.course import stage_figure
 from lessonlib.data import load_dataset
 from lessonlib.flashcards import quiz
 from lessonlib.live import choice, int_slider, live
@@ -73,43 +74,30 @@ run = start(scale, seed, dataset=one_of(dataset, ("mnist", "fashion_mnist")))
 # %% [markdown]
 # ## The map
 #
+# <!-- course-map:map -->
+#
 # | where | technique | notebook | cards |
 # | --- | --- | --- | --- |
 # | before training | data augmentation | `01_data_augmentation` | 1 |
 # | before training | input normalization | `02_input_normalization` | 1, 5 |
-# | before training | Xavier/Glorot (and He) initialization | `03_weight_initialization` | 1, 6, 7 |
+# | before training | weight initialization (Xavier/Glorot, He) | `03_weight_initialization` | 1, 6, 7 |
 # | during training | dropout | `04_dropout` | 2, 8 |
-# | during training | batch normalization | `05_batch_normalization` | 2, 9, 10, 11 |
+# | during training | batch normalization | `05_batch_normalization` | 2, 9-11 |
 # | in the loss | weighted examples | `06_weighted_examples` | 3, 12 |
 # | in the loss | focal loss | `07_focal_loss` | 3, 13-16 |
 # | in the loss | triplet loss | `08_triplet_loss` | 3, 17, 18 |
 # | in the loss | multiple losses (CAM, MinMaxCAM) | `09_multiple_losses_localization` | 3, 19 |
-# | training procedure | variable learning rate | `10_learning_rate_schedules` | 4, 20 |
+# | in the procedure | learning-rate schedules | `10_learning_rate_schedules` | 4, 20 |
 # | without labels | self-supervised learning | `11_self_supervised_learning` | 21 |
 # | everything | spaced review of the deck | `12_review` | all |
 #
-# The same map as one picture of a training run: data flows left to right through the model into
-# the loss, and the optimizer closes the loop.
+# <!-- /course-map:map -->
+#
+# The same map as one picture: the stages of a training run from left to right, each with its
+# techniques and notebooks (both drawn from the course map, `lessonlib/course_map.py`).
 
 # %%
-stages = [
-    ("before training", "data augmentation\ninput normalization\nweight initialization", "01 · 02 · 03", "tab:blue"),
-    ("during training", "dropout\nbatch normalization", "04 · 05", "tab:orange"),
-    ("in the loss", "weighted examples\nfocal loss\ntriplet loss\nmultiple losses", "06 · 07 · 08 · 09", "tab:green"),
-    ("training procedure", "variable learning rate\n(schedules)", "10", "tab:red"),
-    ("without labels", "self-supervised\npretext tasks", "11", "tab:purple"),
-]
-fig, ax = plt.subplots(figsize=(12, 3.2))
-for i, (where, what, notebooks, color) in enumerate(stages):
-    ax.add_patch(plt.Rectangle((i * 2.4, 0), 2.1, 2.2, facecolor=color, alpha=0.15, edgecolor=color, lw=2))
-    ax.text(i * 2.4 + 1.05, 1.95, where, ha="center", va="top", fontsize=11, weight="bold", color=color)
-    ax.text(i * 2.4 + 1.05, 1.15, what, ha="center", va="center", fontsize=9)
-    ax.text(i * 2.4 + 1.05, 0.2, f"notebooks {notebooks}", ha="center", fontsize=9, style="italic")
-    if i < len(stages) - 1:
-        ax.annotate("", xy=(i * 2.4 + 2.38, 1.1), xytext=(i * 2.4 + 2.12, 1.1), arrowprops={"arrowstyle": "->"})
-ax.set(xlim=(-0.1, 12), ylim=(-0.1, 2.3))
-ax.axis("off")
-fig.tight_layout()
+fig = stage_figure()
 
 # %% [markdown]
 # ## Environment check

@@ -14,7 +14,7 @@
 # %% [markdown]
 # # 12 · Review
 #
-# All 21 flashcards of the lesson in one place, the ones you are due to review first: rate yourself 1-5 and
+# Every flashcard of the lesson in one place, the ones you are due to review first: rate yourself 1-5 and
 # the schedule brings each card back when your chance of recalling it has fallen to 90 %.
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lesson6-course/learning-and-optimization/blob/main/notebooks/12_review.ipynb)
@@ -54,7 +54,9 @@ from lessonlib.flashcards import (
 )
 from lessonlib.runtime import one_of, start
 
-run = start(scale, seed, due_first=one_of(due_first, (True, False)))
+# Checks the parameters before anything reads your progress file: papermill's `-p due_frist False` or
+# `-p due_first maybe` stops here with the reason. Nothing below is random or depends on the scale: no printout.
+run = start(scale, seed, quiet=True, due_first=one_of(due_first, (True, False)))
 
 # %% [markdown]
 # ## Spaced repetition

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lessonlib import flashcards
+from lessonlib import course, flashcards
 from lessonlib.flashcards import (
     GRADES,
     RATING_LABELS,
@@ -35,13 +35,10 @@ from lessonlib.flashcards import (
 ROOT = Path(__file__).resolve().parent.parent
 SEED_NAME = "lesson6-flashcards.txt"
 SEED = ROOT / "data" / SEED_NAME  # the seed deck, bundled verbatim
-MAPPING = {
-    "00_overview": [1, 2, 3, 4], "01_data_augmentation": [1], "02_input_normalization": [1, 5],
-    "03_weight_initialization": [1, 6, 7], "04_dropout": [2, 8], "05_batch_normalization": [2, 9, 10, 11],
-    "06_weighted_examples": [3, 12], "07_focal_loss": [3, 13, 14, 15, 16], "08_triplet_loss": [3, 17, 18],
-    "09_multiple_losses_localization": [3, 19], "10_learning_rate_schedules": [4, 20],
-    "11_self_supervised_learning": [21], "12_review": list(range(1, 22)),
-}
+# Which cards each notebook teaches: the course map's (lessonlib/course_map.py); the review has all 21.
+MAPPING = {entry.name: list(entry.cards) if entry.kind != "review" else list(range(1, 22))
+           for entry in course.notebooks()}
+TOPIC_NOTEBOOKS = [entry.name for entry in course.notebooks("topic")]
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
 
 
@@ -140,7 +137,7 @@ def test_every_card_a_careful_section_corrects_has_a_note_and_back() -> None:
     import re
 
     deck = {card.id: card for card in load_deck()}
-    corrected = {int(n) for notebook in MAPPING if notebook not in ("00_overview", "12_review")
+    corrected = {int(n) for notebook in TOPIC_NOTEBOOKS
                  for n in re.findall(r"[Cc]ards? (\d+)", careful_section(notebook))
                  if int(n) in {card.id for card in cards_for(notebook)}}
     with_note = {card_id for card_id, card in deck.items() if card.note}

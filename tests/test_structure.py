@@ -1,4 +1,5 @@
-"""Every notebook follows the skeleton in notebooks/AUTHORING.md and is paired with its jupytext source."""
+"""Every notebook of the course map, and notebooks/_template.py, follows the skeleton in notebooks/AUTHORING.md;
+every notebook is paired with its jupytext source."""
 
 import ast
 import re
@@ -7,25 +8,41 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-from nbrun import NOTEBOOKS, ROOT, all_notebooks, pyproject
 
-from lessonlib.course import REPO_URL, SETUP_CELL, colab_badge
+from lessonlib.course import PLACEHOLDER, SETUP_CELL, TEMPLATE, colab_badge, names, notebook, notebooks
 
-NAMES = all_notebooks()
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"  # not from nbrun: it imports torch (seconds)
+NAMES = names()
+SKELETONS = [*NAMES, TEMPLATE]  # the template is checked like a topic notebook, from its .py (it has no .ipynb)
 TOPIC_SECTIONS = ["## The question", "## Theory", "## From scratch", "## Experiment", "## What we measured",
                   "## Careful", "## Exercises", "## Flashcards"]
-SECTIONS = {"00_overview": ["## The question", "## The map", "## Environment check", "## What we measured",
-                            "## Flashcards"],
-            "12_review": ["## Flashcards"]}
+SECTIONS = {"overview": ["## The question", "## The map", "## Environment check", "## What we measured",
+                         "## Flashcards"],
+            "review": ["## Flashcards"], "topic": TOPIC_SECTIONS}
 
 
 def read(name: str) -> nbformat.NotebookNode:
+    if name == TEMPLATE:
+        return jupytext.read(NOTEBOOKS / f"{TEMPLATE}.py")
     return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
 
 
-def test_the_series_is_there():
-    assert NAMES[:1] == ["00_overview"] and "03_weight_initialization" in NAMES
+def kind(name: str) -> str:
+    """The notebook's kind in the course map ('topic' for the template)."""
+    return "topic" if name == TEMPLATE else notebook(name).kind
+
+
+def own_name(name: str) -> str:
+    """The name the notebook calls itself by (the template: its placeholder, filled in by `make sync`)."""
+    return PLACEHOLDER if name == TEMPLATE else name
+
+
+def test_the_notebooks_are_the_course_maps():
+    """notebooks/ holds a .py and an .ipynb for each entry of lessonlib/course_map.py, and no other numbered one."""
     assert all(re.fullmatch(r"\d\d_[a-z0-9_]+", name) for name in NAMES)
+    for suffix in (".py", ".ipynb"):
+        assert sorted(p.stem for p in NOTEBOOKS.glob(f"[0-9][0-9]_*{suffix}")) == NAMES, suffix
+    assert not (NOTEBOOKS / f"{TEMPLATE}.ipynb").exists(), "the template is a .py only (nbval would run an .ipynb)"
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -37,7 +54,7 @@ def test_pair_agrees(name):
     assert [c.metadata.get("tags", []) for c in paired.cells] == [c.metadata.get("tags", []) for c in stored.cells]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", SKELETONS)
 def test_no_stored_outputs_and_python3_kernel(name):
     nb = read(name)
     assert nb.metadata["kernelspec"]["name"] == "python3"
@@ -46,15 +63,17 @@ def test_no_stored_outputs_and_python3_kernel(name):
             assert cell.outputs == [] and cell.execution_count is None
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", SKELETONS)
 def test_title_badge_and_setup_cell(name):
+    """The title is the course map's, the badge and the set-up cell are lessonlib.course's (`make sync` writes them)."""
     cells = read(name).cells
-    assert cells[0].cell_type == "markdown" and cells[0].source.startswith(f"# {name[:2]} · ")
-    assert colab_badge(f"{name}.ipynb") in cells[0].source
+    title = "# NN · " if name == TEMPLATE else f"# {name[:2]} · {notebook(name).title}\n"
+    assert cells[0].cell_type == "markdown" and cells[0].source.startswith(title)
+    assert colab_badge(f"{own_name(name)}.ipynb") in cells[0].source
     assert cells[1].cell_type == "code" and cells[1].source == SETUP_CELL
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", SKELETONS)
 def test_parameters_cell_has_literals_only_and_every_knob_is_validated(name):
     cells = read(name).cells
     parameters = cells[2]
@@ -71,16 +90,16 @@ def test_parameters_cell_has_literals_only_and_every_knob_is_validated(name):
         assert re.search(rf"\b{knob}=", call.group(1)), f"{knob} is not validated by start(...)"
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", SKELETONS)
 def test_skeleton_sections_in_order(name):
     headings = [line.strip() for c in read(name).cells if c.cell_type == "markdown"
                 for line in c.source.splitlines() if line.startswith("## ")]
-    wanted = SECTIONS.get(name, TOPIC_SECTIONS)
+    wanted = SECTIONS[kind(name)]
     found = [h for h in headings if h in wanted]
     assert found == wanted
 
 
-TOPICS = [n for n in NAMES if n not in SECTIONS]
+TOPICS = [name for name in SKELETONS if kind(name) == "topic"]
 
 
 def exercises_section(name: str) -> list[nbformat.NotebookNode]:
@@ -129,27 +148,17 @@ def test_a_write_it_yourself_exercise_with_its_checker(name):
         assert re.fullmatch(rf"check_\w+\({function.name}\)", last), last
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", SKELETONS)
 def test_notebook_ends_with_its_flashcards(name):
+    """Each notebook quizzes its own cards; the review (the course map's kind "review") quizzes them all."""
     code = [c.source for c in read(name).cells if c.cell_type == "code"]
     assert re.search(r"quiz\(", code[-1])
-    if name != "12_review":
-        assert f'quiz("{name}")' in code[-1]
+    if kind(name) != "review":
+        assert f'quiz("{own_name(name)}")' in code[-1]
 
 
-def test_repository_url_is_the_same_everywhere():
-    project = pyproject()
-    assert project["project"]["urls"]["Repository"] == REPO_URL
-    readme = (ROOT / "README.md").read_text()
-    for url in re.findall(r"https://colab\.research\.google\.com/github/[^)\s]+", readme):
-        assert url.startswith(f"https://colab.research.google.com/github/{REPO_URL.removeprefix('https://github.com/')}/")
-        assert (ROOT / url.split("/blob/main/")[1]).is_file(), url
-    assert REPO_URL in readme
-    for name in NAMES:
-        assert REPO_URL in read(name).cells[1].source
-
-
-def test_every_notebook_has_its_claim_tests():
-    for name in NAMES:
-        if name not in SECTIONS:
-            assert (Path(__file__).parent / f"test_claims_{name[:2]}.py").is_file(), name
+def test_every_topic_notebook_has_its_claim_tests():
+    """tests/test_claims_NN.py executes notebook NN (`make sync` renames it when the notebook moves)."""
+    for entry in notebooks("topic"):
+        tests = Path(__file__).parent / f"test_claims_{entry.number:02d}.py"
+        assert tests.is_file() and entry.name in tests.read_text(encoding="utf-8"), entry.name

@@ -1,4 +1,6 @@
-"""The deck: the 21 cards of lessonlib/deck.json, question and answer verbatim, with typo fixes and notes."""
+"""The deck: the 21 cards of lessonlib/deck.json, question and answer verbatim, with typo fixes and notes.
+
+Which notebooks teach a card comes from the course map (lessonlib/course_map.py), not from deck.json."""
 
 from __future__ import annotations
 
@@ -7,12 +9,15 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lessonlib.course import notebooks_of_card
+
 DECK_FILE = Path(__file__).resolve().parent.parent / "deck.json"
 
 
 @dataclass(frozen=True)
 class Card:
-    """One flashcard: the seed's question and answer verbatim, plus topic, notebooks, typo fixes and a note."""
+    """One flashcard: the seed's question and answer verbatim, plus topic, notebooks (the course map's), typo fixes
+    and a note."""
 
     id: int
     topic: str
@@ -37,7 +42,7 @@ class Card:
 def load_deck() -> tuple[Card, ...]:
     """Every card of the deck, in order."""
     data = json.loads(DECK_FILE.read_text(encoding="utf-8"))
-    return tuple(Card(id=c["id"], topic=c["topic"], notebooks=tuple(c["notebooks"]), question=c["question"],
+    return tuple(Card(id=c["id"], topic=c["topic"], notebooks=notebooks_of_card(c["id"]), question=c["question"],
                       answer=c["answer"], note=c.get("note", ""), display=dict(c.get("display", {})))
                  for c in data["cards"])
 
