@@ -9,15 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lessonlib.data import ImageSet, endless_batches
-from lessonlib.train import History, evaluate, run_steps
-
-
-def _metrics(model: nn.Module, step: int, train: ImageSet | None, test: ImageSet | None) -> dict[str, float]:
-    metrics = {"step": float(step)}
-    for name, data in (("train", train), ("test", test)):
-        if data is not None:
-            metrics |= {f"{name}_{k}": v for k, v in evaluate(model, data).items()}
-    return metrics
+from lessonlib.train import History, run_steps, split_metrics, train_view
 
 
 def fit_steps(model: nn.Module, train: ImageSet, *, steps: int, optimizer: torch.optim.Optimizer,
@@ -33,7 +25,7 @@ def fit_steps(model: nn.Module, train: ImageSet, *, steps: int, optimizer: torch
     device = next(model.parameters()).device
     train = train.to(device)
     test = test.to(device) if test is not None else None
-    train_view = train.subset(torch.arange(min(len(train), 2000))) if train_metrics else None
+    train_images = train_view(train) if train_metrics else None
     generator = torch.Generator().manual_seed(seed)
     history = History()
     train_batches = endless_batches(train, batch_size, generator)
@@ -46,7 +38,7 @@ def fit_steps(model: nn.Module, train: ImageSet, *, steps: int, optimizer: torch
         loss.backward()
         optimizer.step()
         if ((k + 1) % every == 0 or k + 1 == steps) and torch.isfinite(loss):
-            history.epochs.append(_metrics(model, k + 1, train_view, test))
+            history.epochs.append({"step": float(k + 1)} | split_metrics(model, train_images, test))
             model.train()
         return loss.detach()
 

@@ -70,11 +70,17 @@ def evaluate(model: nn.Module, data: ImageSet, batch_size: int = 2000) -> dict[s
     return {"loss": total_loss / len(data), "accuracy": correct / len(data)}
 
 
-def _epoch_metrics(model: nn.Module, train: ImageSet, test: ImageSet | None) -> dict[str, float]:
-    # Up to 2,000 training images are enough to see the train loss and keep epochs fast.
-    metrics = {f"train_{k}": v for k, v in evaluate(model, train.subset(torch.arange(min(len(train), 2000)))).items()}
-    if test is not None:
-        metrics |= {f"test_{k}": v for k, v in evaluate(model, test).items()}
+def train_view(train: ImageSet, size: int = 2000) -> ImageSet:
+    """The first `size` training images: enough to see the train loss while keeping evaluations fast."""
+    return train.subset(torch.arange(min(len(train), size)))
+
+
+def split_metrics(model: nn.Module, train: ImageSet | None, test: ImageSet | None) -> dict[str, float]:
+    """train_loss, train_accuracy, test_loss, test_accuracy: for each set that is given."""
+    metrics = {}
+    for name, data in (("train", train), ("test", test)):
+        if data is not None:
+            metrics |= {f"{name}_{k}": v for k, v in evaluate(model, data).items()}
     return metrics
 
 
@@ -95,6 +101,7 @@ def fit(model: nn.Module, train: ImageSet, *, epochs: int, lr: float = 0.1,
     generator = torch.Generator().manual_seed(seed)
     steps_per_epoch = math.ceil(len(train) / batch_size)
     history = History()
+    train_images = train_view(train)
     epoch_batches = iter(())
     model.train()
 
@@ -112,7 +119,7 @@ def fit(model: nn.Module, train: ImageSet, *, epochs: int, lr: float = 0.1,
         if scheduler is not None:
             scheduler.step()
         if (k + 1) % steps_per_epoch == 0 and torch.isfinite(loss):
-            history.epochs.append(_epoch_metrics(model, train, test))
+            history.epochs.append(split_metrics(model, train_images, test))
             model.train()
         return loss.detach()
 
