@@ -82,6 +82,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     items[:] = [item for _, item in sorted(enumerate(items), key=order)]
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: fine without it (-p no:xdist)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """xdist's loadscope, with our units and in collection order (slowest first) instead of by test count."""
     if config.getoption("dist") != "loadscope":
