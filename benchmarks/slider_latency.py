@@ -7,10 +7,11 @@ those named, by prefix: 00 03) in headless Chromium, runs all cells, then moves 
 live panel `--moves` times, one step each, alternately right and left (a slider: an arrow key on its
 handle; a dropdown: the next / previous option; a checkbox: a click). Before each move the panels' caches
 are emptied in the kernel, so every move really re-runs the experiment. A move's time is measured in the
-page: from the key press (or selection, or click) to the moment the panel shows the new figure, so it
-includes the callback, the PNG, the websocket and the rendering. The table gives, per control, the median,
-min and max of that time, and the medians of the kernel's own part (wall and CPU seconds of the experiment
-and its PNG, lessonlib.live._render, timed in the kernel): the difference is the browser's share.
+page: from the key press (or selection, or click) to the moment the panel shows the new figure, decoded, so
+it includes the callback, the PNG, the websocket and the rendering. The table gives, per control, the
+median, min and max of that time, each move's time in order, and the medians of the kernel's own part
+(wall and CPU seconds of the experiment and its PNG, lessonlib.live._render, timed in the kernel): the
+difference is the browser's share.
 Needs Chromium (/usr/bin/chromium or $LESSON6_CHROMIUM) and Playwright.
 """
 
@@ -104,14 +105,15 @@ def print_table(results: list[dict[str, Any]]) -> None:
     nwidth = max([len(r["notebook"]) for r in results] + [8]) + 2
     cwidth = max([len(c["control"]) for _, c in rows] + [7]) + 2
     print(f"\n{'notebook':<{nwidth}}{'control':<{cwidth}}{'median_s':>9}{'min_s':>7}{'max_s':>7}"
-          f"{'kernel_s':>9}{'cpu_s':>7}  moves")
+          f"{'kernel_s':>9}{'cpu_s':>7}  moves  seconds per move")
     for notebook, c in rows:
         t = c["seconds"]
         other = [o for o in c["outcomes"] if o != "figure"]
         stats = (f"{statistics.median(t):>9.2f}{min(t):>7.2f}{max(t):>7.2f}" if t else f"{'-':>9}{'-':>7}{'-':>7}")
         wall_cpu = [statistics.median(x) for x in zip(*c["kernel_wall_cpu"])] or [None, None]
         stats += "".join(f"{x:>{w}.2f}" if x is not None else f"{'-':>{w}}" for x, w in zip(wall_cpu, (9, 7)))
-        print(f"{notebook:<{nwidth}}{c['control']:<{cwidth}}{stats}  {len(t)}/{len(c['outcomes'])}"
+        each = " ".join(f"{s:.2f}" for s in t)
+        print(f"{notebook:<{nwidth}}{c['control']:<{cwidth}}{stats}  {len(t)}/{len(c['outcomes'])}    {each}"
               f"{'  not a new figure: ' + ', '.join(other) if other else ''}")
     for r in results:
         run = f"run all {r['run_all_s']} s" if "run_all_s" in r else "did not run"

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 from IPython.display import HTML, Image, display
 from matplotlib.figure import Figure
 
-from lessonlib.plots import figure_png
+from lessonlib.plots import PanelFigure, figure_png
 
 _STYLE = {"description_width": "initial"}
 CACHE_SIZE = 32  # figures a panel keeps (least recently shown out first): a few MB at most
@@ -77,7 +77,10 @@ def toggle(default: bool) -> Control:
 
 
 def _render(experiment: Callable[..., Figure | None], values: dict[str, Any]) -> bytes | None:
-    """The experiment's figure as PNG: the one it returned, else the last one it made (never one already open)."""
+    """The experiment's figure as PNG: the one it returned, else the last one it made (never one already open).
+
+    A figure made by pyplot is closed after; a PanelFigure (lessonlib.plots.panel_figure) is kept for the next call.
+    """
     before = set(plt.get_fignums())
     fig = experiment(**values)
     if fig is None:
@@ -86,7 +89,8 @@ def _render(experiment: Callable[..., Figure | None], values: dict[str, Any]) ->
     if fig is None:
         return None
     png = figure_png(fig)
-    plt.close(fig)
+    if not isinstance(fig, PanelFigure):
+        plt.close(fig)
     return png
 
 
@@ -110,47 +114,75 @@ class FigureCache(OrderedDict):
 
 
 class Panel:
-    """Sliders plus an output area that re-runs an experiment on release, caching what was computed."""
+    """Sliders, a status line and an image that shows the experiment's figure, re-run on release (cached by values).
 
-    def __init__(self, experiment: Callable[..., Figure | None], controls: dict[str, Control]):
+    The figure is the value of one ipywidgets Image (hidden until the first move): a move replaces its PNG in
+    place, without clearing an output area. A slider's error hides the image and shows the traceback in the
+    output area below it.
+    """
+
+    def __init__(self, experiment: Callable[..., Figure | None], controls: dict[str, Control],
+                 budget: dict[str, Any] | None = None):
         self.experiment = experiment
+        self.budget = dict(budget or {})
         self.controls = {name: control.widget(name) for name, control in controls.items()}
-        self.output = widgets.Output()
+        # its natural size (not stretched to the panel's width), hidden until the first move sets its PNG
+        self.image = widgets.Image(format="png", layout=widgets.Layout(display="none", align_self="flex-start"))
+        self.output = widgets.Output()  # a slider's traceback (or what its experiment printed), else empty
+        smaller = ", ".join(f"{k} = {v}" for k, v in self.budget.items())
+        note = f" Slider runs use a smaller budget ({html.escape(smaller)}) so that they answer within a second." if smaller else ""
         self.status = widgets.HTML(value="<i>Move a control: the figure for your settings appears below "
-                                         "(the figure above shows the defaults).</i>")
+                                         f"(the figure above shows the defaults).{note}</i>")
         self.cache = FigureCache()
         for control in self.controls.values():
             control.observe(self.update, names="value")
-        self.box = widgets.VBox([*self.controls.values(), self.status, self.output])
-        # stable CSS classes: the browser tests (tests/browser/) find the panel, its status and output by them
+        self.box = widgets.VBox([*self.controls.values(), self.status, self.image, self.output])
+        # stable CSS classes: the browser tests (tests/browser/) find the panel, its status, image and output by them
         self.box.add_class("lessonlib-live")
         self.status.add_class("lessonlib-live-status")
+        self.image.add_class("lessonlib-live-image")
         self.output.add_class("lessonlib-live-output")
 
     def values(self) -> dict[str, Any]:
         """The controls' current values."""
         return {name: control.value for name, control in self.controls.items()}
 
+    def render(self, **values: Any) -> bytes | None:
+        """The PNG for these values (the other controls as they are), run now, the cache left alone (for tests)."""
+        return _render(self.experiment, {**self.values(), **values, **self.budget})
+
     def update(self, change: Any = None) -> None:
         """Re-run the experiment for the current values (or take it from the cache) and show it."""
         values = self.values()
         key = tuple(sorted(values.items()))
-        settings = ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}" for k, v in values.items())
-        self.status.value = f"<i>running: {html.escape(settings)} …</i>"
-        with self.output:
-            self.output.clear_output(wait=True)
+        settings = html.escape(", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}"
+                                         for k, v in values.items()))
+        with self.output:  # what the experiment prints, or its traceback, appears below the figure
+            self.output.clear_output()  # before the status changes: the page never sees a stale traceback
+            self.status.value = f"<i>running: {settings} …</i>"
             try:
                 if key not in self.cache:
-                    self.cache[key] = _render(self.experiment, values)
+                    self.cache[key] = self.render(**values)
                 png = self.cache.recall(key)
-                self.status.value = f"<b>{html.escape(settings)}</b>"
-                if png is not None:
-                    display(Image(data=png))
             except Exception as error:  # shown in the panel, never swallowed
-                plt.close("all")
-                self.status.value = (f"<b style='color:#b00'>Error for {html.escape(settings)}: "
-                                     f"{type(error).__name__}: {html.escape(str(error))}</b>")
-                display(HTML(f"<pre style='color:#b00'>{html.escape(traceback.format_exc())}</pre>"))
+                self.show_error(settings, error, traceback.format_exc())
+                return
+        self.show(settings, png)
+
+    def show(self, settings: str, png: bytes | None) -> None:
+        """The status for these settings, then their figure (set in place: the page swaps the image's source)."""
+        self.status.value = f"<b>{settings}</b>"
+        if png is not None:
+            self.image.value = png
+        self.image.layout.display = None if png is not None else "none"
+
+    def show_error(self, settings: str, error: Exception, trace: str) -> None:
+        """A red status line, and the traceback in place of the figure (called inside the output area)."""
+        plt.close("all")
+        self.image.layout.display = "none"
+        self.status.value = (f"<b style='color:#b00'>Error for {settings}: "
+                             f"{type(error).__name__}: {html.escape(str(error))}</b>")
+        display(HTML(f"<pre style='color:#b00'>{html.escape(trace)}</pre>"))
 
 
 _PANELS: list[Panel] = []
@@ -167,14 +199,19 @@ def panels() -> list[Panel]:
     return list(_PANELS)
 
 
-def live(experiment: Callable[..., Figure | None], **controls: Control) -> None:
+def live(experiment: Callable[..., Figure | None], budget: dict[str, Any] | None = None, **controls: Control) -> None:
     """Run experiment(**defaults) once as an ordinary figure, then attach controls that re-run it.
 
     The default run's errors propagate (so papermill and nbval fail the cell); a slider's errors
-    are shown inside the panel. The experiment returns a matplotlib Figure.
+    are shown inside the panel. The experiment returns a matplotlib Figure: a new one each call, or
+    (fast, for a formula redrawn) the same lessonlib.plots.panel_figure with its artists updated.
+    `budget`: keyword arguments added on slider moves only (a smaller live budget than the default run's).
     """
     defaults = {name: control.default for name, control in controls.items()}
-    panel = Panel(experiment, controls)
+    if budget and set(budget) & set(controls):
+        raise ValueError(f"budget names a control: {sorted(set(budget) & set(controls))}; "
+                         "budget takes the experiment's other keyword arguments")
+    panel = Panel(experiment, controls, budget)
     png = _render(experiment, defaults)
     panel.cache[tuple(sorted(defaults.items()))] = png
     if png is not None:

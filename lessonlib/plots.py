@@ -3,15 +3,127 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
+import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.axis import Axis
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import TightLayoutEngine
+
+
+class PanelFigure(Figure):
+    """A figure that a slider panel keeps: built once, its experiment updates the artists and returns it.
+
+    Laid out once (on its first PNG), never cropped. Artists made with animated=True (matplotlib's flag for
+    blitting) are drawn, by zorder, over a cached picture of all the others, which is redrawn only when an
+    axes' limits changed or one of those others did: ticks, labels and static curves are not drawn again.
+    (So what must stay on top of an animated artist, e.g. a legend, is animated too.) Every PNG is made the
+    same way, so equal states give equal bytes. When what a move draws varies (how many curves), draw it
+    in `with fig.redrawn():` instead: cheaper than ax.clear(), which makes every tick anew.
+    """
+
+    laid_out = False
+    background: _Background | None = None
+    drawn: tuple[Artist, ...] = ()
+
+    @contextmanager
+    def redrawn(self) -> Iterator[None]:
+        """A block whose new artists replace those of the last such block: animated, then the limits follow."""
+        for artist in self.drawn:
+            artist.remove()
+        for ax in self.axes:
+            ax.set_prop_cycle(None)  # colours start over, as on fresh axes
+        before = {id(a) for a in _artists(self)}
+        yield
+        self.drawn = tuple(a for a in _artists(self) if id(a) not in before)
+        for artist in self.drawn:
+            artist.set_animated(True)
+        for ax in self.axes:
+            ax.relim()
+            ax.autoscale_view()
+
+
+@dataclass
+class _Background:
+    """The figure drawn without its animated artists, and what it depended on."""
+
+    key: tuple  # the figure's size and dpi, each axes' position and limits
+    region: Any  # canvas.copy_from_bbox of the whole figure
+    static: list[Artist]  # the artists it shows (all but the animated ones)
+    watched: list[Artist]  # those of them a draw left fresh (not stale): any change of theirs makes them stale
+    titles: dict[int, tuple[float, float]]  # id of an animated axes title -> its position (set_title resets it)
+
+
+def panel_figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (6.4, 4.8),
+                 dpi: int = 90) -> tuple[PanelFigure, Any]:
+    """A PanelFigure and its axes (as plt.subplots); pyplot does not manage it, so no cell shows it by itself."""
+    fig = PanelFigure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)  # one canvas and renderer for every PNG
+    return fig, fig.subplots(nrows, ncols)
+
+
+def _artists(fig: Figure) -> list[Artist]:
+    """The figure's own artists and its axes' (lines, texts, patches, legends, titles), not axes nor axis."""
+    found = [a for a in fig.get_children() if not isinstance(a, Axes)]
+    for ax in fig.axes:
+        found += [a for a in ax.get_children() if not isinstance(a, (Axes, Axis))]
+    return found
+
+
+def _key(fig: Figure) -> tuple:
+    return (fig.dpi, tuple(fig.bbox.bounds), *((tuple(ax.get_position().bounds), tuple(ax.viewLim.bounds))
+                                              for ax in fig.axes))
+
+
+def _background(fig: PanelFigure, animated: list[Artist], static: list[Artist]) -> _Background:
+    """The cached background if nothing it shows has changed, else a new one drawn now."""
+    old, key = fig.background, _key(fig)
+    if (old is not None and old.key == key and len(old.static) == len(static)
+            and all(a is b for a, b in zip(old.static, static)) and not any(a.stale for a in old.watched)):
+        return old
+    fig.canvas.draw()  # the animated artists are left out
+    titles = {id(ax.title): ax.title.get_position() for ax in fig.axes if ax.title in animated}
+    # a draw leaves some artists stale (invisible ones, empty texts): only the others can be watched
+    fig.background = _Background(key, fig.canvas.copy_from_bbox(fig.bbox), static,
+                                 [a for a in static if not a.stale], titles)
+    return fig.background
+
+
+def _panel_png(fig: PanelFigure, dpi: int) -> bytes:
+    """The background (cached or drawn), then the animated artists over it by zorder, as PNG."""
+    if fig.dpi != dpi:
+        fig.set_dpi(dpi)
+    if not fig.laid_out:  # the first PNG fixes the layout, so every later one has the same frame
+        TightLayoutEngine().execute(fig)  # as fig.tight_layout(), without leaving an engine behind
+        fig.laid_out = True
+    artists = _artists(fig)
+    animated = [a for a in artists if a.get_animated()]
+    background = _background(fig, animated, [a for a in artists if not a.get_animated()])
+    fig.canvas.restore_region(background.region)
+    for ax in [*fig.axes, fig]:
+        mine = [a for a in (ax.get_children() if ax is not fig else fig.get_children()) if a in animated]
+        for artist in sorted(mine, key=lambda a: a.get_zorder()):
+            if id(artist) in background.titles:
+                artist.set_position(background.titles[id(artist)])
+            fig.draw_artist(artist)
+    buffer = io.BytesIO()
+    mpimg.imsave(buffer, np.asarray(fig.canvas.buffer_rgba()), format="png", dpi=dpi)
+    return buffer.getvalue()
 
 
 def figure_png(fig: Figure, dpi: int = 90) -> bytes:
-    """The figure rendered as PNG bytes."""
+    """The figure rendered as PNG bytes: cropped to its content, or a PanelFigure whole (see PanelFigure)."""
+    if isinstance(fig, PanelFigure):
+        return _panel_png(fig, dpi)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     return buffer.getvalue()

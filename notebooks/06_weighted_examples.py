@@ -66,6 +66,7 @@ from lessonlib.metrics import (
     reweighted,
 )
 from lessonlib.models import mlp
+from lessonlib.plots import panel_figure
 from lessonlib.runtime import between, int_between, one_of, start
 from lessonlib.train import run_steps
 
@@ -341,10 +342,27 @@ live(show_schemes, majority=slider(majority, 0.25, 0.95, 0.05), shape=choice(sha
 # controls answer at once.
 
 # %%
+# The panel's one figure, kept: scales and labels are set once; each move's curves replace the last move's.
+fig_effective, (ax_effective, ax_weight) = panel_figure(1, 2, figsize=(13, 4.6))
+ax_effective.set(xscale="log", yscale="log", xlabel="n, images in the class", ylabel="effective number $E_n$",
+                 title="$E_n = (1-β^n)/(1-β)$, this training set's class counts marked")
+ax_weight.set(xscale="log", yscale="log", xticks=[1, 10, 100, 1000, 10000],
+              xticklabels=["0", "0.9", "0.99", "0.999", "0.9999"], xlabel="β (on a log scale of 1/(1 − β))",
+              ylabel=f"weight of an image relative to {names[0]}")
+ax_weight.title.set_animated(True)
+
+
 def show_effective_number(beta: float, majority: float, shape: str) -> plt.Figure:
     """Left: E_n against n for several beta, this training set's counts marked; right: class weights against beta."""
     counts = torch.bincount(imbalanced_train_set(majority, shape).labels.cpu(), minlength=K).double()
-    fig, (ax, ax_weight) = plt.subplots(1, 2, figsize=(13, 4.6))
+    with fig_effective.redrawn():  # what this block draws replaces what the last move drew
+        draw_effective_numbers(ax_effective, counts, beta)
+        draw_class_weights(ax_weight, counts, beta)
+    return fig_effective
+
+
+def draw_effective_numbers(ax: plt.Axes, counts: torch.Tensor, beta: float) -> None:
+    """E_n against n for several beta and yours, the class counts marked."""
     n_grid = torch.logspace(0, 5, 300, dtype=torch.float64)
     ax.plot(n_grid, n_grid, color="black", ls="--", lw=1, label="$E_n = n$ (inverse frequency)")
     for b in sorted({0.9, 0.99, 0.999, 0.9999, beta}):
@@ -354,10 +372,11 @@ def show_effective_number(beta: float, majority: float, shape: str) -> plt.Figur
     for n in counts.unique().tolist():
         ax.axvline(n, color="gray", ls=":", lw=0.8)
         ax.text(n, 1.3, f" n = {n:.0f}", fontsize=8, color="gray", rotation=90, va="bottom")
-    ax.set(xscale="log", yscale="log", xlabel="n, images in the class", ylabel="effective number $E_n$",
-           title="$E_n = (1-β^n)/(1-β)$, this training set's class counts marked")
     ax.legend(fontsize=8, loc="upper left")
 
+
+def draw_class_weights(ax_weight: plt.Axes, counts: torch.Tensor, beta: float) -> None:
+    """Each smaller class's weight against one of the largest as beta grows (dashed: inverse frequency)."""
     ceiling = torch.logspace(0, 5, 300, dtype=torch.float64)  # 1 / (1 - beta)
     largest = counts.max().item()
     smaller = [n for n in counts.unique().tolist() if n < largest]  # classes of equal size share a curve
@@ -370,14 +389,9 @@ def show_effective_number(beta: float, majority: float, shape: str) -> plt.Figur
         ax_weight.plot(1 / (1 - beta), yours, "o", color=line.get_color(), ms=7)
     ax_weight.axhline(1, color="gray", lw=0.8, ls=":")
     ax_weight.axvline(1 / (1 - beta), color="black", lw=0.8)
-    ax_weight.set(xscale="log", yscale="log", xticks=[1, 10, 100, 1000, 10000],
-                  xticklabels=["0", "0.9", "0.99", "0.999", "0.9999"], xlabel="β (on a log scale of 1/(1 − β))",
-                  ylabel=f"weight of an image relative to {names[0]}",
-                  title=f"class weights against β (dashed: inverse frequency; dot: β = {beta:g})")
+    ax_weight.set_title(f"class weights against β (dashed: inverse frequency; dot: β = {beta:g})")
     if smaller:
         ax_weight.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    return fig
 
 
 live(show_effective_number, beta=choice(beta, sorted({0.0, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999, beta})),

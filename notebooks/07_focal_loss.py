@@ -62,6 +62,7 @@ from lessonlib.live import live, slider
 from lessonlib.measure import record
 from lessonlib.metrics import average_precision, precision_recall_curve
 from lessonlib.models import mlp
+from lessonlib.plots import panel_figure
 from lessonlib.runtime import between, one_of, start
 from lessonlib.train import run_steps
 
@@ -182,32 +183,43 @@ def crossing(gamma: float) -> float:
     return p_grid[(ratio > 1).nonzero().max()].item()
 
 
+# The panel's one figure, kept: the thin curves are drawn once; what a move changes is animated=True, redrawn
+# over a cached picture of the rest (lessonlib.plots.PanelFigure).
+fig_gradient, (ax_grad, ax_push) = panel_figure(1, 2, figsize=(11, 3.8))
+for g in GAMMAS:
+    ax_grad.plot(p_grid, focal_gradient(p_grid, g).abs(), lw=1, alpha=0.7, label="CE (γ = 0)" if g == 0 else f"γ = {g:g}")
+    ax_push.plot(p_grid, focal_gradient(p_grid, g).abs() / ce_gradient, lw=1, alpha=0.7, label=f"γ = {g:g}")
+ax_push.axhline(1, color="gray", lw=0.8)
+(yours_grad,) = ax_grad.plot(p_grid, ce_gradient, "k", lw=2.5, animated=True)
+peak_line = ax_grad.axvline(0.0, color="gray", ls=":", lw=1, animated=True)
+(yours_push,) = ax_push.plot(p_grid, ce_gradient / ce_gradient, "k", lw=2.5, animated=True)
+crossing_line = ax_push.axvline(0.0, color="gray", ls=":", lw=1, animated=True)
+ax_grad.set(xlabel="probability of the true class $p_t$", ylabel="|dFL/dx|  (α_t = 1)")
+ax_push.set(yscale="log", ylim=(1e-4, 3), xlabel="probability of the true class $p_t$", ylabel="|dFL/dx| / |dCE/dx|")
+ax_grad.title.set_animated(True)
+ax_push.title.set_animated(True)
+
+
 def show_gradient(gamma: float) -> plt.Figure:
     """Left: |dFL/dx| against p_t; right: FL's push over CE's. Thin: gamma 0, 0.5, 1, 2, 5; thick: yours."""
-    fig, (ax_grad, ax_ratio) = plt.subplots(1, 2, figsize=(11, 3.8))
-    for g in GAMMAS:
-        ratio = focal_gradient(p_grid, g).abs() / ce_gradient
-        ax_grad.plot(p_grid, focal_gradient(p_grid, g).abs(), lw=1, alpha=0.7, label="CE (γ = 0)" if g == 0 else f"γ = {g:g}")
-        ax_ratio.plot(p_grid, ratio, lw=1, alpha=0.7, label=f"γ = {g:g}")
     yours = focal_gradient(p_grid, gamma).abs()
     peak = p_grid[yours.argmax()].item()
-    ax_grad.plot(p_grid, yours, "k", lw=2.5, label=f"yours, γ = {gamma:g}")
-    ax_grad.axvline(peak, color="gray", ls=":", lw=1)
-    ax_grad.set(xlabel="probability of the true class $p_t$", ylabel="|dFL/dx|  (α_t = 1)",
-                title=f"the push on the logit; γ = {gamma:g} peaks at $p_t$ = {peak:.2f} (Lin et al., appendix B)")
-    ax_grad.legend(fontsize=8)
-    ax_ratio.plot(p_grid, yours / ce_gradient, "k", lw=2.5, label=f"yours, γ = {gamma:g}")
-    ax_ratio.axhline(1, color="gray", lw=0.8)
+    yours_grad.set(ydata=yours, label=f"yours, γ = {gamma:g}")
+    yours_push.set(ydata=yours / ce_gradient, label=f"yours, γ = {gamma:g}")
+    peak_line.set_xdata([peak, peak])
+    # two lines: the layout is fixed by the first figure, a longer one-line title would run off its edge
+    ax_grad.set_title(f"the push on the logit (Lin et al., appendix B)\nγ = {gamma:g} peaks at $p_t$ = {peak:.2f}")
+    crossing_line.set_visible(gamma > 0)
     if gamma > 0:
-        ax_ratio.axvline(crossing(gamma), color="gray", ls=":", lw=1)
-        title = f"FL's push relative to CE's; γ = {gamma:g} crosses 1 at $p_t$ = {crossing(gamma):.2f}"
+        crossing_line.set_xdata([crossing(gamma)] * 2)
+        ax_push.set_title(f"FL's push relative to CE's\nγ = {gamma:g} crosses 1 at $p_t$ = {crossing(gamma):.2f}")
     else:
-        title = "FL's push relative to CE's; γ = 0 is CE: ratio 1 everywhere"
-    ax_ratio.set(yscale="log", ylim=(1e-4, 3), xlabel="probability of the true class $p_t$",
-                 ylabel="|dFL/dx| / |dCE/dx|", title=title)
-    ax_ratio.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
-    return fig
+        ax_push.set_title("FL's push relative to CE's\nγ = 0 is CE: ratio 1 everywhere")
+    ax_grad.relim()
+    ax_grad.autoscale_view()
+    ax_grad.legend(fontsize=8).set_animated(True)
+    ax_push.legend(fontsize=8, loc="lower left").set_animated(True)
+    return fig_gradient
 
 
 live(show_gradient, gamma=slider(gamma, 0.0, 5.0, 0.25))
@@ -237,30 +249,38 @@ assert one_crossing and all(a > b for a, b in zip(crossings, crossings[1:])) and
 # as in the paper; the thick one is yours, for a positive ($\alpha_t = \alpha$) and a negative ($1 - \alpha$).
 
 # %%
+p_axis = torch.linspace(0.001, 0.999, 500)
+# The panel's one figure, kept: the thin curves are drawn once; yours, the markers and the titles are animated.
+fig_loss, (ax_loss, ax_cut) = panel_figure(1, 2, figsize=(11, 3.8))
+for g in (0, 0.5, 1, 2, 5):
+    ax_loss.plot(p_axis, -(1 - p_axis) ** g * torch.log(p_axis), lw=1, alpha=0.6, label=f"γ = {g}")
+yours_loss = {kind: ax_loss.plot(p_axis, p_axis, "k", ls=style, lw=2.5, animated=True)[0]
+              for kind, style in (("positive", "-"), ("negative", "--"))}
+ax_loss.axvspan(0.6, 1, color="tab:green", alpha=0.08)
+ax_loss.text(0.8, 4.3, "well-classified\nexamples", ha="center", fontsize=8, color="tab:green")
+ax_loss.set(xlabel="probability of the true class $p_t$", ylabel="loss", ylim=(0, 5),
+            title="FL$(p_t) = -α_t (1-p_t)^γ \\log p_t$ (Lin et al. 2017, Fig. 1)")
+(cut_curve,) = ax_cut.plot(p_axis, p_axis, color="tab:red", lw=2, animated=True)
+cut_marks = {p: (ax_cut.plot(p, 1.0, "o", color="tab:red", animated=True)[0],
+                 ax_cut.annotate("", (p, 1.0), textcoords="offset points", xytext=(-95, 6), fontsize=8, animated=True))
+             for p in (0.9, 0.968)}
+ax_cut.set(yscale="log", xlabel="probability of the true class $p_t$", ylim=(0.8, 1e6), ylabel="CE / FL  (α aside)")
+ax_cut.title.set_animated(True)
+
+
 def show_loss_curves(gamma: float, alpha: float) -> plt.Figure:
     """Left: FL against p_t for several gamma; right: how much smaller than CE, on a log scale."""
-    p_t = torch.linspace(0.001, 0.999, 500)
-    fig, (ax_loss, ax_ratio) = plt.subplots(1, 2, figsize=(11, 3.8))
-    for g in (0, 0.5, 1, 2, 5):
-        ax_loss.plot(p_t, -(1 - p_t) ** g * torch.log(p_t), lw=1, alpha=0.6, label=f"γ = {g}")
-    for weight, kind, style in ((alpha, "positive", "-"), (1 - alpha, "negative", "--")):
-        ax_loss.plot(p_t, -weight * (1 - p_t) ** gamma * torch.log(p_t), "k", ls=style, lw=2.5,
-                     label=f"yours, {kind} (α_t = {weight:.2f})")
-    ax_loss.axvspan(0.6, 1, color="tab:green", alpha=0.08)
-    ax_loss.text(0.8, 4.3, "well-classified\nexamples", ha="center", fontsize=8, color="tab:green")
-    ax_loss.set(xlabel="probability of the true class $p_t$", ylabel="loss", ylim=(0, 5),
-                title="FL$(p_t) = -α_t (1-p_t)^γ \\log p_t$ (Lin et al. 2017, Fig. 1)")
-    ax_loss.legend(fontsize=7)
-    ax_ratio.plot(p_t, (1 - p_t) ** -gamma, color="tab:red", lw=2)
-    for p in (0.9, 0.968):
+    for (kind, line), weight in zip(yours_loss.items(), (alpha, 1 - alpha)):
+        line.set(ydata=-weight * (1 - p_axis) ** gamma * torch.log(p_axis), label=f"yours, {kind} (α_t = {weight:.2f})")
+    ax_loss.legend(fontsize=7).set_animated(True)
+    cut_curve.set_ydata((1 - p_axis) ** -gamma)
+    for p, (dot, note) in cut_marks.items():
         ratio = down_weighting(p, gamma)
-        ax_ratio.plot(p, ratio, "o", color="tab:red")
-        ax_ratio.annotate(f"$p_t$ = {p}: {ratio:,.0f}x", (p, ratio), textcoords="offset points", xytext=(-95, 6),
-                          fontsize=8)
-    ax_ratio.set(yscale="log", xlabel="probability of the true class $p_t$", ylim=(0.8, 1e6),
-                 ylabel="CE / FL  (α aside)", title=f"how much focal loss turns down an example, γ = {gamma:g}")
-    fig.tight_layout()
-    return fig
+        dot.set_ydata([ratio])
+        note.xy = (p, ratio)
+        note.set_text(f"$p_t$ = {p}: {ratio:,.0f}x")
+    ax_cut.set_title(f"how much focal loss turns down an example, γ = {gamma:g}")
+    return fig_loss
 
 
 live(show_loss_curves, gamma=slider(gamma, 0.0, 5.0, 0.25), alpha=slider(alpha, 0.05, 0.95, 0.05))

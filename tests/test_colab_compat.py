@@ -7,8 +7,9 @@ base interpreter's packages instead, not .venv's). Notebooks 00 and 03 are execu
 papermill by that interpreter, in a kernel of that interpreter, with one cell appended that drives the
 widgets as a student would: every control of every live panel moved one step (which runs the panel's
 callback through its observer), then the quiz's "Show answer" and "4" buttons clicked. The test checks
-the kernel really had ipywidgets 7.7.1, that every move made a new figure without an error, and that the
-rating landed in the progress file. When pip cannot install ipywidgets 7.7.1 (offline), the test is
+the kernel really had ipywidgets 7.7.1, that every move made a new figure without an error and set it as
+the value of the panel's Image widget, and that the rating landed in the progress file. A faster test
+drives one panel with a kept figure (lessonlib.plots.panel_figure) under 7.7.1, without a notebook. When pip cannot install ipywidgets 7.7.1 (offline), the test is
 skipped with pip's reason.
 """
 
@@ -64,7 +65,9 @@ for _number, _panel in enumerate(_panels()):
         _png = _panel.cache.get(tuple(sorted(_panel.values().items())))
         _moves.append({"panel": _number + 1, "control": _name, "before": repr(_before), "after": repr(_control.value),
                        "status": _panel.status.value, "png_bytes": len(_png or b""),
-                       "new_figure": bool(_png) and _png != _default})
+                       "new_figure": bool(_png) and _png != _default,
+                       "image_shows_it": isinstance(_panel.image, _widgets.Image) and _panel.image.value == _png
+                                         and _panel.image.layout.display != "none"})
 _quiz = _quizzes()[-1]
 _card = _quiz.card.id
 _quiz.show_button.click()
@@ -158,7 +161,7 @@ def test_notebook_and_its_widgets_work_with_colabs_ipywidgets(name: str, colab_p
     assert seen["ipywidgets"] == COLAB_IPYWIDGETS and seen["python"].startswith(str(VENV)), seen
     assert seen["moves"], f"{name}: no live panel found"
     for move in seen["moves"]:
-        assert "Error" not in move["status"] and move["new_figure"], f"{name}: {move}"
+        assert "Error" not in move["status"] and move["new_figure"] and move["image_shows_it"], f"{name}: {move}"
     assert seen["revealed"] and seen["saved"] == 1, seen
     ratings = json.loads(progress.read_text())["ratings"]
     assert [(r["card"], r["rating"], r["notebook"]) for r in ratings] == [(seen["card"], 4, name)]
@@ -197,3 +200,58 @@ def test_review_tools_work_with_colabs_ipywidgets(colab_python: Path, tmp_path: 
     assert seen["ipywidgets"] == COLAB_IPYWIDGETS and seen["parsed"] == ["laptop.json"], seen
     assert "lesson6-flashcards.apkg" in seen["files"] and any(f.startswith("lesson6-progress-") for f in seen["files"])
     assert "Imported laptop.json: 2 new ratings merged" in seen["status"] and seen["ratings"] == 2, seen
+
+
+PANEL_UNDER_7 = """
+import json
+import ipywidgets
+import matplotlib
+matplotlib.use("Agg")
+from lessonlib.live import live, panels, slider
+from lessonlib.plots import panel_figure
+
+fig, ax = panel_figure(figsize=(3, 2))
+(line,) = ax.plot([0, 1], [0, 0])
+
+
+def experiment(a):
+    if a > 2.5:
+        raise ValueError("too large")
+    line.set_ydata([0, a])
+    ax.set_title(f"a = {a:g}")
+    ax.relim()
+    ax.autoscale_view()
+    return fig
+
+
+live(experiment, a=slider(1.0, 0.0, 3.0, 0.5))
+panel = panels()[-1]
+seen = {"ipywidgets": ipywidgets.__version__, "image": type(panel.image).__name__,
+        "hidden_before": panel.image.layout.display, "empty_before": panel.image.value == b""}
+panel.controls["a"].value = 2.0
+first = panel.image.value
+seen.update(png=first[:4] == b"\\x89PNG", shown_after=panel.image.layout.display)
+panel.controls["a"].value = 3.0
+seen.update(hidden_on_error=panel.image.layout.display, error=panel.status.value)
+panel.cache.clear()
+panel.controls["a"].value = 0.5
+other = panel.image.value
+panel.controls["a"].value = 2.0
+seen.update(other_differs=other != first, same_png_again=panel.image.value == first,
+            shown_again=panel.image.layout.display)
+print("@@" + json.dumps(seen))
+"""
+
+
+def test_a_panel_move_sets_its_image_under_colabs_ipywidgets(colab_python: Path, tmp_path: Path) -> None:
+    """Under ipywidgets 7.7.1: the image is hidden until a move sets its PNG, hidden on an error, shown again;
+    a kept figure gives the same PNG for the same value after other values."""
+    run = subprocess.run([str(colab_python), "-c", PANEL_UNDER_7], cwd=tmp_path, capture_output=True, text=True,
+                         env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"}, timeout=300)
+    assert run.returncode == 0, run.stderr[-4000:]
+    seen = json.loads(next(line for line in run.stdout.splitlines() if line.startswith("@@"))[2:])
+    assert seen["ipywidgets"] == COLAB_IPYWIDGETS and seen["image"] == "Image", seen
+    assert seen["hidden_before"] == "none" and seen["empty_before"], seen
+    assert seen["png"] and seen["shown_after"] is None, seen
+    assert seen["hidden_on_error"] == "none" and "ValueError: too large" in seen["error"], seen
+    assert seen["other_differs"] and seen["same_png_again"] and seen["shown_again"] is None, seen

@@ -16,7 +16,9 @@ returns a Report whose `problems` say what went wrong and where (notebook, panel
   flashcard, take screenshots.
 
 Times are measured in the page (performance.now()): from the key press / selection that releases the
-control to the moment the panel shows its new figure (or its error).
+control to the moment the panel shows its new figure, decoded (or its error). A panel's figure is an
+ipywidgets Image whose blob: URL changes with every new PNG; figures are compared by the digest of their
+bytes, so a move whose PNG equals the one before (or the default figure above the panel) is reported.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -76,10 +79,19 @@ LAB_SETTINGS = {
 # Helpers installed in every page (window.__lesson6) before JupyterLab's own scripts run.
 PAGE_HELPERS = r"""
 window.__lesson6 = {
-  hash(text) {  // FNV-1a of a data: URL, so figures are compared without sending them to Python
+  digests: new Map(),  // image source -> promise of its digest
+  hashBytes(bytes) {  // FNV-1a of the image's bytes, so figures are compared without sending them to Python
     let h = 2166136261;
-    for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 16777619); }
-    return (h >>> 0).toString(16) + ':' + text.length;
+    for (let i = 0; i < bytes.length; i++) { h ^= bytes[i]; h = Math.imul(h, 16777619); }
+    return (h >>> 0).toString(16) + ':' + bytes.length;
+  },
+  digest(src) {  // a promise of the digest of the PNG behind a data: or blob: URL (null for none)
+    if (!src) return Promise.resolve(null);
+    if (!this.digests.has(src)) {
+      this.digests.set(src, fetch(src).then(r => r.arrayBuffer()).then(b => this.hashBytes(new Uint8Array(b)))
+                                   .catch(() => null));
+    }
+    return this.digests.get(src);
   },
   notebook() { return document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)'); },
   panels() { const nb = this.notebook(); return nb ? Array.from(nb.querySelectorAll('.lessonlib-live')) : []; },
@@ -100,17 +112,21 @@ window.__lesson6 = {
     return (label && label.textContent.trim()) || ('#' + (index + 1));
   },
   status(panel) { const s = panel.querySelector('.lessonlib-live-status'); return s ? s.textContent.trim() : ''; },
-  figure(panel) {  // the hash of the last figure in the panel's output (null before the first move)
-    const images = panel.querySelectorAll('.lessonlib-live-output img');
-    return images.length ? this.hash(images[images.length - 1].src) : null;
+  image(panel) {  // live.py: the panel's figure is an ipywidgets Image, an <img> (blob: URL) hidden until the first move
+    const node = panel.querySelector('.lessonlib-live-image');
+    return node && node.tagName !== 'IMG' ? node.querySelector('img') : node;
   },
-  defaultFigure(panel) {  // the ordinary figure that live() showed just above the panel, in the same cell
+  shown(panel) {  // the source of the figure the panel shows now (null while its image is hidden or empty)
+    const img = this.image(panel);
+    return img && img.getAttribute('src') && getComputedStyle(img).display !== 'none' ? img.src : null;
+  },
+  defaultShown(panel) {  // the ordinary figure that live() showed just above the panel, in the same cell
     const area = panel.parentElement && panel.parentElement.closest('.jp-OutputArea');
     let last = null;
     if (area) for (const img of area.querySelectorAll('img')) {
       if (!img.closest('.lessonlib-live') && (img.compareDocumentPosition(panel) & Node.DOCUMENT_POSITION_FOLLOWING)) last = img;
     }
-    return last ? this.hash(last.src) : null;
+    return last ? last.src : null;
   },
   error(panel) {  // live.py: a red "Error for ..." status and a <pre> traceback (HTML); or a raw traceback
     const status = this.status(panel);
@@ -122,25 +138,38 @@ window.__lesson6 = {
     if (status.startsWith('Error') || shown.length) return (status + '\n' + shown.join('\n')).trim();
     return '';
   },
-  describe() {
-    return this.panels().map(panel => ({
+  async describe() {  // figures by the digest of their bytes (null: no figure shown)
+    return Promise.all(this.panels().map(async panel => ({
       controls: this.controls(panel).map((c, i) => ({kind: this.kind(c), label: this.label(c, i), value: this.value(c)})),
-      status: this.status(panel), figure: this.figure(panel), defaultFigure: this.defaultFigure(panel),
-      error: this.error(panel)}));
+      status: this.status(panel), figure: await this.digest(this.shown(panel)),
+      defaultFigure: await this.digest(this.defaultShown(panel)), error: this.error(panel)})));
   },
-  watch(p, c) {  // records when the control is released and when its panel shows a new figure or an error
+  watch(p, c) {  // records when the control is released and when its panel shows a new figure (decoded) or an error
     const panel = this.panels()[p], control = this.controls(panel)[c];
-    const move = {start: null, end: null, outcome: null, figure: null, before: this.figure(panel)};
+    const move = {start: null, end: null, outcome: null, figure: null, before: this.shown(panel), source: null};
+    const statusBefore = this.status(panel);
+    this.digest(move.before);  // now, before the kernel's next image revokes that blob: URL
     const mark = () => { if (move.start === null) move.start = performance.now(); };
     for (const type of ['keydown', 'change', 'pointerup', 'click']) control.addEventListener(type, mark, {capture: true, once: true});
     const check = () => {
-      if (move.end !== null) return;
-      if (this.error(panel)) { move.outcome = 'error'; }
-      else if (!this.status(panel).startsWith('running')) {
-        const figure = this.figure(panel);
-        if (figure !== null && figure !== move.before) { move.outcome = 'figure'; move.figure = figure; }
+      const status = this.status(panel);  // live.py: the output is cleared before the status says "running"
+      if (move.end !== null || move.source !== null || status === statusBefore || status.startsWith('running')) return;
+      if (this.error(panel)) {
+        move.outcome = 'error'; move.end = performance.now(); observer.disconnect();
+        return;
       }
-      if (move.outcome !== null) { move.end = performance.now(); observer.disconnect(); }
+      const source = this.shown(panel);
+      if (source === null || source === move.before) return;
+      // a new source (live.py sets the status first, then the image's value): the figure is there once decoded
+      move.source = source;
+      observer.disconnect();
+      this.image(panel).decode().catch(() => null).then(() => {
+        move.end = performance.now();
+        return Promise.all([this.digest(source), this.digest(move.before)]);
+      }).then(([figure, before]) => {  // the same bytes as before the move: the figure did not change
+        move.figure = figure;
+        move.outcome = figure !== null && figure === before ? 'unchanged' : 'figure';
+      });
     };
     const observer = new MutationObserver(check);
     observer.observe(panel, {subtree: true, childList: true, characterData: true, attributes: true});
@@ -507,7 +536,7 @@ class Notebook:
     # -- live panels -----------------------------------------------------------------------------------
 
     def describe(self) -> list[dict[str, Any]]:
-        """Each live panel: its controls (kind, label, value), status, figure hash, default figure hash, error."""
+        """Each live panel: its controls (kind, label, value), status, figure digest, default figure digest, error."""
         return self.page.evaluate("() => window.__lesson6.describe()")
 
     def controls(self) -> list[Control]:
@@ -670,8 +699,25 @@ class Report:
         lines += [f"  PROBLEM: {problem}" for problem in self.problems]
         return "\n".join(lines)
 
+    def latency(self) -> dict[str, list[float]]:
+        """Per control, the seconds from each release to its new figure (moves that showed one)."""
+        found: dict[str, list[float]] = {}
+        for move in self.moves:
+            if move.outcome == "figure":
+                found.setdefault(str(move.control), []).append(round(move.seconds, 3))
+        return found
+
+    def latency_table(self) -> str:
+        """One line per control: median and worst seconds from release to new figure, and how many moves."""
+        lines = [f"{self.name}: seconds from release to new figure (median / worst, moves)"]
+        for control, seconds in self.latency().items():
+            lines.append(f"  {control}: {statistics.median(seconds):.2f} / {max(seconds):.2f} ({len(seconds)})")
+        missed = [str(move.control) for move in self.moves if move.outcome != "figure"]
+        lines += [f"  {control}: no new figure" for control in dict.fromkeys(missed) if control not in self.latency()]
+        return "\n".join(lines)
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "latency": self.latency()}
 
 
 def _progress_entries(path: Path) -> list[dict[str, Any]]:

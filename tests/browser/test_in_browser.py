@@ -8,11 +8,15 @@ errors, tracebacks, the panel's red status, widgets that did not render). Then r
 flashcard of the quiz and require the rating in the progress file (LESSON6_PROGRESS, a temporary file).
 
 Screenshots (whole notebook, each panel), the report and the browser console land in build/browser/.
+Each notebook's latency per control (seconds from release to the new figure) goes into the test log: printed
+to the terminal (one pytest process), as the report section "slider latency" (shown by -rP and on failure,
+also under xdist), as the property latency_s (--junitxml) and in build/browser/<name>.json.
 A last test checks the harness itself on a synthetic notebook with a broken slider.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import nbformat
@@ -47,10 +51,22 @@ def check_in_browser(lab: JupyterLab, browser: Any, name: str, quiz: bool = True
     return report
 
 
+def log_latency(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture, report: Report) -> None:
+    """Each control's latency in the test log: the terminal, a report section, a junit property."""
+    table = report.latency_table()
+    request.node.add_report_section("call", "slider latency", table)
+    request.node.user_properties.append(("latency_s", json.dumps(report.latency())))
+    with capsys.disabled():  # an xdist worker's terminal is not shown: there the report section carries it
+        print(f"\n{table}")
+
+
 @pytest.mark.parametrize("name", notebook_names())
-def test_notebook_runs_and_every_control_redraws_its_figure(name: str, lab: JupyterLab, browser: Any) -> None:
+def test_notebook_runs_and_every_control_redraws_its_figure(name: str, lab: JupyterLab, browser: Any,
+                                                            request: pytest.FixtureRequest,
+                                                            capsys: pytest.CaptureFixture) -> None:
     copy_notebook(name, lab.root_dir)
     report = check_in_browser(lab, browser, name)
+    log_latency(request, capsys, report)
     assert not report.problems, f"{report.summary()}\nscreenshots and console: {ARTIFACTS}/{name}*"
     folded = sum("with solution(" in cell.source for cell in nbformat.read(lab.root_dir / f"{name}.ipynb", 4).cells)
     assert report.solutions == folded, f"{folded} solution cells, {report.solutions} folded answers in the page"
@@ -60,13 +76,24 @@ def test_notebook_runs_and_every_control_redraws_its_figure(name: str, lab: Jupy
 SYNTHETIC = [
     """import matplotlib.pyplot as plt
 from lessonlib.live import choice, int_slider, live
+from lessonlib.plots import panel_figure
 
 
 def card(text):
     fig, ax = plt.subplots(figsize=(3, 1))
     ax.text(0.5, 0.5, text, ha="center", va="center")
     ax.axis("off")
-    return fig""",
+    return fig
+
+
+kept, kept_ax = panel_figure(figsize=(3, 1))  # one figure, its text updated by each move
+kept_ax.axis("off")
+kept_text = kept_ax.text(0.5, 0.5, "", ha="center", va="center")
+
+
+def kept_card(n):
+    kept_text.set_text(f"n = {n}")
+    return kept""",
     """def broken(k):
     if k != 2:
         raise ValueError(f"broken on purpose for k = {k}")
@@ -75,26 +102,32 @@ def card(text):
 
 live(broken, k=int_slider(2, 1, 4))""",
     'live(lambda style: card("the same for every style"), style=choice("a", ["a", "b"]))',
-    'live(lambda n: card(f"n = {n}"), n=int_slider(1, 0, 3))',
+    'live(kept_card, n=int_slider(1, 0, 3))',
+    'live(lambda a, b: card(f"a = {a}"), a=int_slider(0, 0, 3), b=choice("x", ["x", "y"]))',
     'raise RuntimeError("a cell that fails on purpose")',
 ]
 
 
-def test_harness_reports_a_broken_slider_an_unchanged_figure_and_a_failing_cell(lab: JupyterLab,
-                                                                                browser: Any) -> None:
-    """The harness itself: a callback that raises, a control that changes nothing, a failing cell; one good panel."""
+def test_harness_reports_a_broken_slider_an_unchanged_figure_and_a_failing_cell(
+        lab: JupyterLab, browser: Any, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture) -> None:
+    """The harness itself: a callback that raises, controls that change nothing (a figure equal to the default, one
+    equal to the figure before), a failing cell; a good panel (a kept figure) and a good control."""
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in SYNTHETIC])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, lab.root_dir / "harness_check.ipynb")
     report = check_in_browser(lab, browser, "harness_check", quiz=False)
+    log_latency(request, capsys, report)
     problems = "\n".join(report.problems)
-    assert [move.outcome for move in report.moves] == ["error", "figure", "figure"], report.summary()
-    assert len(report.problems) == 3, report.summary()
+    assert [move.outcome for move in report.moves] == ["error", "figure", "figure", "figure", "unchanged"], report.summary()
+    assert len(report.problems) == 4, report.summary()
     assert "panel 1, slider 'k'" in problems and "ValueError: broken on purpose for k = 3" in problems
     assert "panel 2, dropdown 'style': the figure did not change" in problems
+    assert "panel 4, dropdown 'b': the figure did not change" in problems and "slider 'a'" not in problems
     assert "RuntimeError: a cell that fails on purpose" in problems
     assert "panel 3" not in problems
     assert report.moves[2].before == "1" and report.moves[2].after == "2"
+    assert set(report.latency()) == {"panel 2, dropdown 'style'", "panel 3, slider 'n'", "panel 4, slider 'a'"}
+    assert all(0 < seconds < 60 for times in report.latency().values() for seconds in times), report.latency()
 
 
 def test_a_rating_in_12_review_moves_the_due_date_and_the_export_buttons_write_files(lab: JupyterLab,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from labdriver import ROOT, Control, Move, find_chromium, notebook_names
+from labdriver import ROOT, Control, Move, Report, find_chromium, notebook_names
 
 
 def test_chromium_from_the_environment_variable_alone(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -45,3 +45,14 @@ def test_a_move_is_a_problem_when_it_errs_changes_nothing_or_times_out() -> None
     assert "did not change" in Move(slider, "1.00", "1.05", "unchanged", 3.0).problem()
     assert "value did not change" in Move(slider, "1.00", "1.00", "unchanged", 3.0).problem()
     assert "no new figure" in Move(slider, "1.00", "1.05", "timeout", 180.0).problem()
+
+
+def test_the_report_gives_each_controls_latency_per_move() -> None:
+    gain, kind = Control(0, 0, "slider", "gain"), Control(1, 0, "dropdown", "kind")
+    moves = [Move(gain, "1", "2", "figure", 0.12), Move(gain, "2", "1", "figure", 0.3456),
+             Move(gain, "1", "2", "figure", 0.1), Move(kind, "a", "b", "unchanged", 5.0)]
+    report = Report("07_focal_loss", moves=moves)
+    assert report.latency() == {"panel 1, slider 'gain'": [0.12, 0.346, 0.1]}
+    table = report.latency_table().splitlines()
+    assert table[1:] == ["  panel 1, slider 'gain': 0.12 / 0.35 (3)", "  panel 2, dropdown 'kind': no new figure"]
+    assert report.to_json()["latency"] == report.latency()
