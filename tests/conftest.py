@@ -3,6 +3,7 @@ import fnmatch
 import json
 import os
 import shutil
+import statistics
 import tempfile
 import uuid
 from collections import defaultdict
@@ -102,10 +103,20 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if hasattr(config, "workerinput"):
         return
     by_unit: dict[str, float] = defaultdict(float)
+    latencies: dict[str, dict[str, list[float]]] = {}
     for reports in terminalreporter.stats.values():
         for report in reports:
             if isinstance(report, pytest.TestReport):
                 by_unit[work_unit(report.nodeid)] += report.duration
+                for key, value in report.user_properties:
+                    if key == "latency_s":
+                        latencies[report.nodeid] = json.loads(value)
+    if latencies:  # the browser suite's moves (tests/browser/test_in_browser.py): the slowest control first
+        rows = sorted(((max(s), statistics.median(s), len(s), node.rpartition("[")[2].rstrip("]") if "[" in node else node.rpartition("::")[2], control)
+                       for node, controls in latencies.items() for control, s in controls.items() if s), reverse=True)
+        terminalreporter.write_sep("=", "slider latency in the browser: seconds from release to new figure")
+        for worst, median, moves, name, control in rows:
+            terminalreporter.write_line(f"{median:6.2f} median {worst:6.2f} worst ({moves})  {name}: {control}")
     if not by_unit:
         return
     by_file: dict[str, float] = defaultdict(float)
