@@ -131,19 +131,30 @@ def figure_png(fig: Figure, dpi: int = 90) -> bytes:
 
 def image_grid(images: torch.Tensor, titles: Sequence[str] | None = None, ncols: int = 8,
                size: float = 1.3, cmap: str = "gray", suptitle: str | None = None) -> Figure:
-    """Images (N, 1, H, W) or (N, H, W) in a grid, each with an optional title."""
-    images = images.detach().cpu()
+    """Images (N, 1, H, W) or (N, H, W) in a grid, each with an optional title (one axes: quick to draw).
+
+    Each image is scaled to its own min..max, as imshow on an axes of its own would.
+    """
+    images = images.detach().cpu().float()
     if images.dim() == 4:
         images = images[:, 0]
-    n = len(images)
+    n, (h, w) = len(images), images.shape[-2:]
     nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i < n:
-            ax.imshow(images[i], cmap=cmap)
-            if titles is not None:
-                ax.set_title(titles[i], fontsize=8)
+    low = images.amin(dim=(1, 2), keepdim=True)
+    span = (images.amax(dim=(1, 2), keepdim=True) - low).clamp_min(1e-12)
+    scaled = (images - low) / span
+    gap_x, gap_y = w // 6 + 1, (h // 2 if titles is not None else w // 6 + 1)  # room for the titles above each row
+    cell_h, cell_w = h + gap_y, w + gap_x
+    mosaic = torch.full((nrows * cell_h, ncols * cell_w), float("nan"))
+    fig, ax = plt.subplots(figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)))
+    for i in range(n):
+        top, left = (i // ncols) * cell_h + gap_y, (i % ncols) * cell_w + gap_x // 2
+        mosaic[top:top + h, left:left + w] = scaled[i]
+        if titles is not None:
+            ax.text(left + w / 2, top - 1, titles[i], ha="center", va="bottom", fontsize=8)
+    colours = plt.get_cmap(cmap).with_extremes(bad="white")
+    ax.imshow(mosaic.numpy(), cmap=colours, vmin=0, vmax=1, interpolation="nearest")
+    ax.axis("off")
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
