@@ -31,8 +31,8 @@ from nbclient.exceptions import CellExecutionError
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
-from lessonlib.build import KERNEL_ARGUMENTS, KERNEL_START_TIMEOUT, ROOT, find_notebooks, select
 from lessonlib.live import Panel, panels
+from lessonlib.tools.build import KERNEL_ARGUMENTS, KERNEL_START_TIMEOUT, ROOT, find_notebooks, select
 
 MARK = "@@notebook_times@@"
 PROBE = """\

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/slider_latency.py [NAME ...] [--moves 3] [--json latency.json]
 
-Starts a private JupyterLab (as the browser tests do, tests/browser/labdriver.py), opens each notebook (or
+Starts a private JupyterLab (as the browser tests do, lessonlib/tools/labdriver.py), opens each notebook (or
 those named, by prefix: 00 03) in headless Chromium, runs all cells, then moves every control of every
 live panel `--moves` times, one step each, alternately right and left (a slider: an arrow key on its
 handle; a dropdown: the next / previous option; a checkbox: a click). Before each move the panels' caches
@@ -18,7 +18,6 @@ Needs Chromium (/usr/bin/chromium or $LESSON6_CHROMIUM) and Playwright.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -28,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from lessonlib.tools import labdriver
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run in the kernel before each move: time lessonlib.live._render (the experiment and its PNG), empty the caches.
@@ -47,15 +48,6 @@ for _panel in _live.panels():
     _panel.cache.clear()
 """
 KERNEL_TIME = "import lessonlib.live as _live\nprint(*(_live._timings[-1] if _live._timings else (-1, -1)))"
-
-
-def load_labdriver() -> Any:
-    """tests/browser/labdriver.py, imported by path (the tests are not a package)."""
-    spec = importlib.util.spec_from_file_location("labdriver", ROOT / "tests" / "browser" / "labdriver.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["labdriver"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def chosen(names: list[str], prefixes: list[str]) -> list[str]:
@@ -126,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moves", type=int, default=3, help="moves per control (default: 3)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the numbers to this file")
     args = parser.parse_args(argv)
-    driver = load_labdriver()
+    driver = labdriver
     names = chosen(driver.notebook_names(), args.names)
     chromium = driver.find_chromium()
     if chromium is None:

@@ -1,7 +1,7 @@
-"""The command line of lessonlib: `python -m lessonlib build [options]` (see lessonlib/build.py),
+"""The command line of lessonlib: `python -m lessonlib build [options]` (see lessonlib/tools/build.py),
 `python -m lessonlib lab [jupyter lab options]` (what `make lab` runs), `python -m lessonlib anki [--out PATH]`
 (the flashcards as an Anki package, see lessonlib/flashcards/anki.py) and `python -m lessonlib sync [--check]`
-(what `make sync` runs: the files generated from the course map, then the .ipynb files; see lessonlib/sync.py)."""
+(what `make sync` runs: the files generated from the course map, then the .ipynb files; see lessonlib/tools/sync.py)."""
 
 from __future__ import annotations
 
@@ -118,13 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return anki_main(argv[1:])
     if argv[0] == "sync":
-        from lessonlib.sync import main as sync_main
+        from lessonlib.tools.sync import main as sync_main
 
         return sync_main(argv[1:])
     if argv[0] != "build":
         print(f"unknown command {argv[0]!r}\n\n{USAGE}", file=sys.stderr)
         return 2
-    from lessonlib.build import main as build_main
+    from lessonlib.tools.build import main as build_main
 
     return build_main(argv[1:])
 

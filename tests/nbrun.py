@@ -20,10 +20,10 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (requirements-dev.txt)
     import tomli as tomllib
 
-from lessonlib.buildpage import render_html
 from lessonlib.claims import CLAIMS_MIMETYPE
 from lessonlib.files import locked
 from lessonlib.measure import MIMETYPE
+from lessonlib.tools.page import render_html
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

@@ -17,8 +17,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from lessonlib import __main__ as cli
-from lessonlib import build, buildpage
 from lessonlib.measure import MIMETYPE
+from lessonlib.tools import build
+from lessonlib.tools import page as buildpage
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ import pytest
 
 from lessonlib.course import REPO_URL, TEMPLATE, card_list, notebooks, stage_figure
 from lessonlib.course_map import NOTEBOOKS, STAGES
-from lessonlib.sync import SyncError, move, notebook_text, out_of_date, readme_text, renumbered, replace_block
+from lessonlib.tools.sync import SyncError, move, notebook_text, out_of_date, readme_text, renumbered, replace_block
 
 try:
     import tomllib

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from labdriver import CHROMIUM_CANDIDATES, JupyterLab, find_chromium, launch_chromium
+
+from lessonlib.tools.labdriver import CHROMIUM_CANDIDATES, JupyterLab, find_chromium, launch_chromium
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,8 @@ from typing import Any
 
 import nbformat
 import pytest
-from labdriver import (
+
+from lessonlib.tools.labdriver import (
     ARTIFACTS,
     JupyterLab,
     Notebook,

@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from labdriver import ROOT, Control, Move, Report, find_chromium, notebook_names
+
+from lessonlib.tools.labdriver import ROOT, Control, Move, Report, find_chromium, notebook_names
 
 
 def test_chromium_from_the_environment_variable_alone(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:

@@ -11,9 +11,10 @@ import html
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import nbformat
 from jinja2 import DictLoader
@@ -23,8 +24,22 @@ from nbconvert import HTMLExporter
 from lessonlib.exercises.solutions import SOLUTION_CLASS
 from lessonlib.files import write_atomic
 
-if TYPE_CHECKING:
-    from lessonlib.build import Result
+
+@dataclass
+class Result:
+    """What building one notebook gave: its status, run time, measurements and error, if any."""
+
+    name: str
+    title: str
+    status: str
+    key: str | None = None
+    seconds: float | None = None
+    measured: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    finished: str | None = None
+    promise: str = ""
+
 
 LECTURE = "Learning & Optimization"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

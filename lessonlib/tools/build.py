@@ -36,7 +36,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -46,8 +46,13 @@ import papermill
 from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
 
-from lessonlib.buildpage import (
+from lessonlib.claims import CLAIMS_MIMETYPE
+from lessonlib.files import write_atomic
+from lessonlib.measure import MIMETYPE
+from lessonlib.tools.kernels import use_kernel_environment
+from lessonlib.tools.page import (
     PdfError,
+    Result,
     claims_page,
     first_figure,
     index_html,
@@ -58,17 +63,13 @@ from lessonlib.buildpage import (
     set_nav,
     title_of,
 )
-from lessonlib.claims import CLAIMS_MIMETYPE
-from lessonlib.files import write_atomic
-from lessonlib.measure import MIMETYPE
-from lessonlib.tools.kernels import use_kernel_environment
 
 try:  # POSIX file locks: one build at a time per output folder (none on Windows)
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCALES = ("quick", "full", "auto")
 PATTERN = "[0-9][0-9]_*.ipynb"
 CACHE_VERSION = 3
@@ -115,22 +116,6 @@ class Task:
     progress: bool = True
     timeout: int | None = CELL_TIMEOUT
     stage: Path | None = None  # where the worker writes; out/.staging when None
-
-
-@dataclass
-class Result:
-    """What building one notebook gave: its status, run time, measurements and error, if any."""
-
-    name: str
-    title: str
-    status: str
-    key: str | None = None
-    seconds: float | None = None
-    measured: list[dict[str, Any]] = field(default_factory=list)
-    claims: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-    finished: str | None = None
-    promise: str = ""
 
 
 # --- finding and describing notebooks ------------------------------------------------------------

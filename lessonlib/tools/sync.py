@@ -31,7 +31,7 @@ from lessonlib.course import (
 )
 from lessonlib.course_map import NOTEBOOKS, Notebook
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REFERENCES_IN = ("README.md", "notebooks", "lessonlib", "tests", "benchmarks")  # where `NN_slug` is renumbered
 TITLE = re.compile(r"^# # (?:\d\d|NN) · .*$", re.M)
 BADGE = re.compile(r"\[!\[Open In Colab\]\(https://colab\.research\.google\.com/assets/colab-badge\.svg\)\]"
