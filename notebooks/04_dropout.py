@@ -138,44 +138,45 @@ assert abs((ones == 0).float().mean() - 0.3) < 0.01 and abs(ones.mean() - 1) < 0
 # %%
 width = run.pick(quick=128, full=256)
 steps = run.pick(quick=250, full=1000)
+live_budget = run.pick(quick=dict(steps=125), full=None)  # slider moves at quick scale: half the steps
 every = run.pick(quick=25, full=100)
 lr = run.pick(quick=2e-3, full=5e-4)  # Adam; at full scale a smaller step for the longer training
 train_set, test_set = load_dataset("mnist", n_train=None, n_test=run.pick(quick=1000, full=5000), seed=seed,
                                    scale=run.scale)
 sweep_p = (0.0, 0.25, 0.5, 0.75)
-trained: dict[tuple[float, int], tuple[nn.Module, History]] = {}  # (p, images per digit) -> (model, history)
+trained: dict[tuple[float, int, int], tuple[nn.Module, History]] = {}  # (p, images per digit, steps) -> (model, history)
 
 
-def train(p: float, k: int) -> tuple[nn.Module, History]:
-    """A 784-width-width-10 ReLU network with dropout p, trained on k images per digit (cached)."""
-    if (p, k) not in trained:
+def train(p: float, k: int, steps: int = steps) -> tuple[nn.Module, History]:
+    """A 784-width-width-10 ReLU network with dropout p, trained on k images per digit for `steps` steps (cached)."""
+    if (p, k, steps) not in trained:
         torch.manual_seed(seed)  # the same initial weights for every p
         model = mlp([784, width, width, 10], "relu", dropout=p).to(run.device)
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         history = fit_steps(model, per_class(train_set, k, seed), steps=steps, optimizer=optimizer,
                             batch_size=100, test=test_set, every=every, seed=seed)
-        trained[p, k] = model, history
-    return trained[p, k]
+        trained[p, k, steps] = model, history
+    return trained[p, k, steps]
 
 
-def final(p: float, k: int) -> dict[str, float]:
+def final(p: float, k: int, steps: int = steps) -> dict[str, float]:
     """Train and test cross-entropy after the last step (eval mode), and the gap between them."""
-    metrics = train(p, k)[1].epochs[-1]
+    metrics = train(p, k, steps)[1].epochs[-1]
     return {"train": metrics["train_loss"], "test": metrics["test_loss"], "gap": metrics["test_loss"] - metrics["train_loss"]}
 
 
-def show_dropout(dropout_p: float, examples_per_class: int) -> plt.Figure:
-    """Left: train and test loss during training, without and with dropout. Right: final losses vs p."""
+def show_dropout(dropout_p: float, examples_per_class: int, steps: int = steps) -> plt.Figure:
+    """Left: train and test loss during training, without and with dropout. Right: final losses vs p (same steps)."""
     fig, (ax_curves, ax_p) = plt.subplots(1, 2, figsize=(11.5, 4))
     for p, color in ((0.0, "tab:gray"), (dropout_p, "tab:blue")):
-        history = train(p, examples_per_class)[1]
+        history = train(p, examples_per_class, steps)[1]
         ax_curves.plot(*curve(history, "test_loss"), color=color, lw=2, label=f"p = {p:g}: test")
         ax_curves.plot(*curve(history, "train_loss"), color=color, lw=2, ls="--", label=f"p = {p:g}: train")
     ax_curves.set(yscale="log", xlabel="training step", ylabel="cross-entropy (eval mode)",
                   title=f"{examples_per_class} training images per digit")
     ax_curves.legend(fontsize=8)
-    done = sorted(p for p, k in trained if k == examples_per_class)
-    finals = [final(p, examples_per_class) for p in done]
+    done = sorted(p for p, k, length in trained if k == examples_per_class and length == steps)
+    finals = [final(p, examples_per_class, steps) for p in done]
     ax_p.plot(done, [f["test"] for f in finals], "o-", color="tab:red", label="test loss")
     ax_p.plot(done, [f["train"] for f in finals], "o--", color="tab:green", label="train loss")
     ax_p.plot(done, [f["gap"] for f in finals], "s:", color="black", label="gap = test - train")
@@ -183,11 +184,13 @@ def show_dropout(dropout_p: float, examples_per_class: int) -> plt.Figure:
     ax_p.set(xlabel="dropout p", ylabel="cross-entropy after training", xlim=(-0.03, 0.93), ylim=(0, None),
              title=f"after {steps} steps: every p tried so far")
     ax_p.legend(fontsize=8)
-    fig.tight_layout()
+    fig.subplots_adjust(wspace=0.25)  # apart enough for any tick labels; cheaper than tight_layout (the PNG is cropped)
     return fig
 
 
-for p in sweep_p:  # trained once, for the right-hand panel; the sliders add points to it
+for p in sweep_p:  # trained once, for the right-hand panel (also at the sliders' budget); the sliders add points to it
+    if live_budget:  # first, so that the default runs leave the random state as before
+        train(p, examples_per_class, **live_budget)
     train(p, examples_per_class)
 n_weights = sum(w.numel() for w in train(0.0, examples_per_class)[0].parameters())
 print(f"{n_weights:,} weights, {10 * examples_per_class:,} training images, {steps} steps of 100 images")
@@ -195,7 +198,7 @@ plain_test = [e["test_loss"] for e in train(0.0, examples_per_class)[1].epochs]
 print(f"without dropout the test loss {'rose' if plain_test[-1] > min(plain_test) else 'did not rise'} from its "
       f"lowest {min(plain_test):.3f} to {plain_test[-1]:.3f} at the end; train-test gap for p = "
       + ", ".join(f"{p:g}: {final(p, examples_per_class)['gap']:.3f}" for p in sweep_p))
-live(show_dropout, dropout_p=slider(dropout_p, 0.0, 0.9, 0.05),
+live(show_dropout, budget=live_budget, dropout_p=slider(dropout_p, 0.0, 0.9, 0.05),
      examples_per_class=int_slider(examples_per_class, 3, 500))
 
 # %% [markdown]
@@ -203,7 +206,9 @@ live(show_dropout, dropout_p=slider(dropout_p, 0.0, 0.9, 0.05),
 # falling or climbs: the network memorizes its training images and grows over-confident on new ones.
 # Compare the gray curves (no dropout) with the blue ones (dropout), and on the right the gap for each
 # $p$ (the line above prints this run's numbers). Move the size slider to 5 images per digit, or to 500:
-# each new setting trains a network (a second or two) and adds its point on the right.
+# each new setting trains a network and adds its point on the right. At quick scale a slider move trains for half
+# the default run's steps, to answer faster (the line under the sliders says so, the right panel's title gives the
+# steps): the curves stop earlier, and the right panel compares only networks trained as long.
 #
 # ### A different network at every step
 #

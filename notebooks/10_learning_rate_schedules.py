@@ -57,6 +57,7 @@ from lessonlib.flashcards import quiz
 from lessonlib.live import choice, live, log_slider, slider
 from lessonlib.measure import record
 from lessonlib.models import mlp
+from lessonlib.plots import panel_figure
 from lessonlib.runtime import between, one_of, start
 from lessonlib.train import fit
 
@@ -138,26 +139,36 @@ def descend(lr: float, noise: float, anneal: bool, steps: int = 60, draw: int = 
     return torch.stack(path)
 
 
+# The panel's one figure, kept: the contours are drawn once; the paths, their losses and the title are animated
+# (redrawn over a cached picture of the rest, lessonlib.plots.PanelFigure).
+fig_bowl, (ax_path, ax_path_loss) = panel_figure(1, 2, figsize=(11, 4))
+bowl_grid = torch.stack(torch.meshgrid(torch.linspace(-5, 5, 100), torch.linspace(-4, 4, 80), indexing="xy"), -1)
+ax_path.contour(bowl_grid[..., 0], bowl_grid[..., 1], bowl(bowl_grid), levels=torch.logspace(-2.5, 2, 10).numpy(),
+                cmap="viridis", linewidths=0.8)
+STEPS = ((False, "tab:red", "fixed step"), (True, "tab:blue", "cosine-annealed step"))
+path_lines = {anneal: ax_path.plot([], [], ".-", color=color, lw=1, ms=3, alpha=0.8, animated=True)[0]
+              for anneal, color, _ in STEPS}
+loss_lines = {anneal: ax_path_loss.plot([], [], color=color, label=name, animated=True)[0] for anneal, color, name in STEPS}
+ax_path.plot(0, 0, "*", color="black", ms=12, label="minimum", animated=True)
+ax_path.set(xlim=(-5, 5), ylim=(-4, 4), xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
+ax_path_loss.set(yscale="log", xlabel="step", ylabel=r"$f(\theta)$", title="loss along the path")
+ax_path_loss.legend(fontsize=8, loc="upper right").set_animated(True)  # animated: stays on top of the curves
+ax_path.title.set_animated(True)
+
+
 def show_bowl(toy_lr: float, toy_noise: float) -> plt.Figure:
     """Contours and both paths (left), the loss along each path (right)."""
-    fig, (ax_path, ax_loss) = plt.subplots(1, 2, figsize=(11, 4))
-    grid = torch.stack(torch.meshgrid(torch.linspace(-5, 5, 100), torch.linspace(-4, 4, 80), indexing="xy"), -1)
-    ax_path.contour(grid[..., 0], grid[..., 1], bowl(grid), levels=torch.logspace(-2.5, 2, 10).numpy(),
-                    cmap="viridis", linewidths=0.8)
-    for anneal, color, name in ((False, "tab:red", "fixed step"), (True, "tab:blue", "cosine-annealed step")):
+    for anneal, _, name in STEPS:
         path = descend(toy_lr, toy_noise, anneal)
         blew_up = path.abs().max() > 1e3
         label = f"{name}: diverged at step {len(path) - 1}" if blew_up else f"{name}: final loss {bowl(path[-1]):.2g}"
-        ax_path.plot(path[:, 0], path[:, 1], ".-", color=color, lw=1, ms=3, alpha=0.8, label=label)
-        ax_loss.plot(bowl(path).clamp(max=1e4).numpy(), color=color, label=name)
-    ax_path.plot(0, 0, "*", color="black", ms=12, label="minimum")
-    ax_path.set(xlim=(-5, 5), ylim=(-4, 4), xlabel=r"$\theta_1$", ylabel=r"$\theta_2$",
-                title=f"step {toy_lr:g} (diverges above 0.2), gradient noise {toy_noise:g}")
-    ax_path.legend(fontsize=8, loc="lower right")
-    ax_loss.set(yscale="log", xlabel="step", ylabel=r"$f(\theta)$", title="loss along the path")
-    ax_loss.legend(fontsize=8, loc="upper right")
-    fig.tight_layout()
-    return fig
+        path_lines[anneal].set(xdata=path[:, 0], ydata=path[:, 1], label=label)
+        loss_lines[anneal].set_data(torch.arange(len(path)), bowl(path).clamp(max=1e4))
+    ax_path.set_title(f"step {toy_lr:g} (diverges above 0.2), gradient noise {toy_noise:g}")
+    ax_path.legend(fontsize=8, loc="lower right").set_animated(True)
+    ax_path_loss.relim()
+    ax_path_loss.autoscale_view()
+    return fig_bowl
 
 
 live(show_bowl, toy_lr=slider(toy_lr, 0.01, 0.25, 0.01), toy_noise=slider(toy_noise, 0.0, 3.0, 0.25))
@@ -294,7 +305,7 @@ def compare(lr: float, schedule: str) -> plt.Figure:
     ax_acc.set(xlabel="epoch", ylabel="test accuracy (dashed: chance)", ylim=(0, 1), title="test accuracy")
     for ax, where in ((ax_lr, "center right"), (ax_loss, "lower left"), (ax_acc, "center right")):
         ax.legend(fontsize=8, loc=where)
-    fig.tight_layout()
+    fig.subplots_adjust(wspace=0.3)  # apart enough for any tick labels; cheaper than tight_layout (the PNG is cropped)
     return fig
 
 
