@@ -88,11 +88,12 @@ def fit(model: nn.Module, train: ImageSet, *, epochs: int, lr: float = 0.1,
         optimizer: torch.optim.Optimizer | None = None, scheduler: object | None = None,
         loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = F.cross_entropy,
         batch_size: int = 64, test: ImageSet | None = None, augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
-        seed: int = 0, progress: bool = True) -> History:
+        seed: int = 0, progress: bool = True, train_metrics: bool = True) -> History:
     """Train a classifier with mini-batch SGD (or the given optimizer); evaluate after every epoch.
 
     The scheduler, if any, steps once per mini-batch. Metrics per epoch: train_loss and
-    train_accuracy (on up to 2,000 training images), test_loss and test_accuracy when a test set is given.
+    train_accuracy (on up to 2,000 training images; skipped when not train_metrics), test_loss and
+    test_accuracy when a test set is given.
     """
     device = next(model.parameters()).device
     train = train.to(device)
@@ -101,7 +102,7 @@ def fit(model: nn.Module, train: ImageSet, *, epochs: int, lr: float = 0.1,
     generator = torch.Generator().manual_seed(seed)
     steps_per_epoch = math.ceil(len(train) / batch_size)
     history = History()
-    train_images = train_view(train)
+    train_images = train_view(train) if train_metrics else None
     epoch_batches = iter(())
     model.train()
 

@@ -261,7 +261,7 @@ def train_and_test(dataset: str, n_per_class: int, strength: float, flip: bool, 
     augment = None if strength == 0 and not flip else (lambda x: random_affine(x, strength, generator, flip))
     epochs = math.ceil(steps / math.ceil(len(train_set) / 32))
     history = fit(model, train_set, epochs=epochs, optimizer=torch.optim.Adam(model.parameters(), lr=0.005),
-                  batch_size=32, augment=augment, seed=seed, progress=False)
+                  batch_size=32, augment=augment, seed=seed, progress=False, train_metrics=False)
     if history.diverged:
         return {name: math.nan for name in tests[dataset]}
     return {name: evaluate(model, test.to(run.device))["accuracy"] for name, test in tests[dataset].items()}

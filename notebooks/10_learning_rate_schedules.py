@@ -279,7 +279,8 @@ def train(lr: float, schedule: str) -> dict:
         model = mlp([784, 128, 128, 10], "tanh").to(run.device)
         optimizer = torch.optim.SGD(model.parameters(), lr=lr)
         history = fit(model, train_set, epochs=epochs, optimizer=optimizer, batch_size=batch_size, test=test_set,
-                      scheduler=make_scheduler(schedule, optimizer, steps), seed=seed, progress=False)
+                      scheduler=make_scheduler(schedule, optimizer, steps), seed=seed, progress=False,
+                      train_metrics=False)
         accuracy = chance if history.diverged else history.last("test_accuracy")
         runs[key] = {"history": history, "accuracy": accuracy}
     return runs[key]
@@ -338,7 +339,7 @@ def range_test(low: float = 1e-4, high: float = 10.0, epochs: int = 3, smoothing
     growth = lr_scheduler.ExponentialLR(optimizer, gamma=(high / low) ** (1 / total_steps))
     with contextlib.redirect_stdout(io.StringIO()):  # its end, "diverged at step k", is expected here
         history = fit(model, train_set, epochs=epochs, optimizer=optimizer, batch_size=batch_size, scheduler=growth,
-                      seed=seed, progress=False)
+                      seed=seed, progress=False, train_metrics=False)
     rates = low * (high / low) ** (torch.arange(len(history.step_loss)) / total_steps)
     average, smoothed = 0.0, []
     for k, loss in enumerate(history.step_loss):
