@@ -1,4 +1,4 @@
-"""Small MLP and CNN builders with dropout and batch-norm options."""
+"""The small networks of the notebooks: an MLP (dropout and batch-norm options) and a strided CNN."""
 
 from __future__ import annotations
 
@@ -31,21 +31,19 @@ def mlp(sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0,
     return nn.Sequential(*layers)
 
 
-def small_cnn(num_classes: int = 10, channels: Sequence[int] = (16, 32), dropout: float = 0.0,
-              batch_norm: bool = False, global_pool: bool = True) -> nn.Sequential:
-    """Conv blocks (3x3 conv, [BN], ReLU, 2x2 max-pool), then global average pooling and a linear classifier."""
-    layers: list[nn.Module] = []
-    n_in = 1
-    for n_out in channels:
-        layers.append(nn.Conv2d(n_in, n_out, 3, padding=1))
-        if batch_norm:
-            layers.append(nn.BatchNorm2d(n_out))
-        layers += [nn.ReLU(), nn.MaxPool2d(2)]
-        n_in = n_out
-    layers += [nn.AdaptiveAvgPool2d(1) if global_pool else nn.Identity(), nn.Flatten()]
-    if dropout > 0:
-        layers.append(nn.Dropout(dropout))
-    layers.append(nn.LazyLinear(num_classes) if not global_pool else nn.Linear(n_in, num_classes))
+def strided_cnn(channels: Sequence[int], outputs: int | None = 10, pool: int | None = None) -> nn.Sequential:
+    """Two strided convolutions with ReLU (5x5 then 3x3, stride 2: a 28 x 28 image to 7 x 7), an optional average
+    pool to pool x pool, a flatten, and a linear layer to `outputs` (none when outputs is None): notebooks 01, 08, 11."""
+    c1, c2 = channels
+    layers: list[nn.Module] = [nn.Conv2d(1, c1, 5, stride=2, padding=2), nn.ReLU(),
+                               nn.Conv2d(c1, c2, 3, stride=2, padding=1), nn.ReLU()]
+    side = 7
+    if pool is not None:
+        layers.append(nn.AdaptiveAvgPool2d(pool))
+        side = pool
+    layers.append(nn.Flatten())
+    if outputs is not None:
+        layers.append(nn.Linear(c2 * side * side, outputs))
     return nn.Sequential(*layers)
 
 

@@ -47,7 +47,6 @@ import math
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
-from torch import nn
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as TF
 
@@ -59,6 +58,7 @@ from lessonlib.exercises.augmentation import check_mixup
 from lessonlib.flashcards import quiz
 from lessonlib.live import choice, int_slider, live, slider, toggle
 from lessonlib.measure import record
+from lessonlib.models import strided_cnn
 from lessonlib.runtime import between, int_between, one_of, start
 from lessonlib.train import evaluate, fit
 
@@ -235,13 +235,6 @@ def test_variants(test: ImageSet) -> dict[str, ImageSet]:
 tests = {name: test_variants(test) for name, test in test_sets.items()}
 
 
-def tiny_cnn() -> nn.Sequential:
-    """Two strided 'conv + ReLU' layers and a linear classifier."""
-    c1, c2 = channels
-    return nn.Sequential(nn.Conv2d(1, c1, 5, stride=2, padding=2), nn.ReLU(), nn.Conv2d(c1, c2, 3, stride=2, padding=1),
-                         nn.ReLU(), nn.Flatten(), nn.Linear(c2 * 7 * 7, 10))
-
-
 accuracy_of: dict[tuple, dict[str, float]] = {}  # (dataset, n_per_class, strength, flip, steps) -> accuracies, every model
 
 
@@ -256,7 +249,7 @@ def trained(dataset: str, n_per_class: int, strength: float, flip: bool, steps: 
 def train_and_test(dataset: str, n_per_class: int, strength: float, flip: bool, steps: int) -> dict[str, float]:
     train_set = per_class(train_sets[dataset], n_per_class, seed)
     torch.manual_seed(seed)
-    model = tiny_cnn().to(run.device)
+    model = strided_cnn(channels, outputs=10).to(run.device)  # two strided conv + ReLU layers, a linear classifier
     generator = run.generator(1)
     augment = None if strength == 0 and not flip else (lambda x: random_affine(x, strength, generator, flip))
     epochs = math.ceil(steps / math.ceil(len(train_set) / 32))

@@ -57,6 +57,7 @@ from lessonlib.exercises.self_supervised import alignment_reference, check_unifo
 from lessonlib.flashcards import quiz
 from lessonlib.live import int_slider, live
 from lessonlib.measure import record
+from lessonlib.models import strided_cnn
 from lessonlib.probe import labelled_draws, linear_probe, standardize
 from lessonlib.runtime import between, int_between, start
 from lessonlib.train import run_steps
@@ -241,9 +242,7 @@ images, labels = train_set.images.to(run.device), train_set.labels.to(run.device
 def encoder() -> nn.Sequential:
     """Two strided convolutions and an average pool to 3 x 3: a 28 x 28 digit -> 9 x channels features (seeded)."""
     torch.manual_seed(seed)
-    return nn.Sequential(nn.Conv2d(1, channels[0], 5, stride=2, padding=2), nn.ReLU(),
-                         nn.Conv2d(channels[0], channels[1], 3, stride=2, padding=1), nn.ReLU(),
-                         nn.AdaptiveAvgPool2d(3), nn.Flatten()).to(run.device)
+    return strided_cnn(channels, outputs=None, pool=3).to(run.device)
 
 
 def pretrain(task: str, steps: int, batch: int) -> tuple[nn.Module, nn.Module, object]:

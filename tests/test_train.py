@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from lessonlib.data import load_dataset
-from lessonlib.models import count_parameters, mlp, small_cnn
+from lessonlib.models import count_parameters, mlp, strided_cnn
 from lessonlib.train import evaluate, fit, run_steps
 
 
@@ -48,5 +48,7 @@ def test_fit_stops_on_nan_loss(capsys):
 def test_models_have_expected_shapes():
     x = torch.rand(4, 1, 28, 28)
     assert mlp([784, 16, 10], dropout=0.5, batch_norm=True)(x).shape == (4, 10)
-    cnn = small_cnn(channels=(4, 8), batch_norm=True)
-    assert cnn(x).shape == (4, 10) and count_parameters(cnn) > 0
+    cnn = strided_cnn((4, 8), outputs=10)
+    assert cnn(x).shape == (4, 10) and count_parameters(cnn) == 4 * 25 + 4 + 8 * 4 * 9 + 8 + 8 * 49 * 10 + 10
+    assert strided_cnn((4, 8), outputs=None, pool=3)(x).shape == (4, 72)
+    assert strided_cnn((4, 8), outputs=16)(x).shape == (4, 16)
