@@ -50,7 +50,6 @@ import torch.nn.functional as F
 from torchvision.transforms import v2
 from torchvision.transforms.v2 import functional as TF
 
-from lessonlib.augment import mosaic
 from lessonlib.claims import claim, figure, show_claims
 from lessonlib.data import ImageSet, load_dataset, per_class
 from lessonlib.exercises import solution
@@ -59,6 +58,7 @@ from lessonlib.flashcards import quiz
 from lessonlib.live import choice, int_slider, live, slider, toggle
 from lessonlib.measure import record
 from lessonlib.models import strided_cnn
+from lessonlib.plots import mosaic
 from lessonlib.runtime import between, int_between, one_of, start
 from lessonlib.train import evaluate, fit
 

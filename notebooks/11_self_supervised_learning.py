@@ -58,8 +58,8 @@ from lessonlib.flashcards import quiz
 from lessonlib.live import int_slider, live
 from lessonlib.measure import record
 from lessonlib.models import strided_cnn
-from lessonlib.probe import labelled_draws, linear_probe, standardize
 from lessonlib.runtime import between, int_between, start
+from lessonlib.topics.linear_probe import labelled_draws, linear_probe, standardize
 from lessonlib.train import run_steps
 
 run = start(scale, seed, labels_per_class=int_between(labels_per_class, 1, 100),

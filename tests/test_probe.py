@@ -1,9 +1,9 @@
-"""Unit tests of lessonlib.probe: labelled draws, standardization, the batched logistic-regression probe."""
+"""Unit tests of lessonlib.topics.linear_probe: labelled draws, standardization, the batched logistic-regression probe."""
 
 import pytest
 import torch
 
-from lessonlib.probe import labelled_draws, linear_probe, standardize
+from lessonlib.topics.linear_probe import labelled_draws, linear_probe, standardize
 
 
 def test_labelled_draws_take_k_of_every_class_and_differ_between_draws():

@@ -1,10 +1,10 @@
-"""lessonlib.augment: tiles land where they should, labels are set, bad shapes are refused."""
+"""lessonlib.plots.tile and mosaic: tiles land where they should, labels are set, bad shapes are refused."""
 
 import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from lessonlib.augment import mosaic, tile
+from lessonlib.plots import mosaic, tile
 
 
 def test_tile_places_each_image_with_white_gaps():
