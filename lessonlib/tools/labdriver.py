@@ -635,9 +635,16 @@ def check_notebook(notebook: Notebook, quiz: bool = True) -> Report:
     return report
 
 
-def save_artifacts(notebook: Notebook, report: Report | None, directory: Path = ARTIFACTS) -> list[Path]:
-    """Screenshots, the report (JSON) and the page's console under directory, for a look after a failure."""
-    written = notebook.screenshot(directory)
+def save_artifacts(notebook: Notebook, report: Report | None, directory: Path = ARTIFACTS,
+                   screenshots: bool | None = None) -> list[Path]:
+    """The report (JSON) and the page's console under directory; screenshots too after a failure.
+
+    screenshots: None takes them when the check failed (no report, or problems) or $LESSON6_SCREENSHOTS is set.
+    """
+    if screenshots is None:
+        screenshots = report is None or bool(report.problems) or bool(os.environ.get("LESSON6_SCREENSHOTS"))
+    directory.mkdir(parents=True, exist_ok=True)
+    written = notebook.screenshot(directory) if screenshots else []
     log = directory / f"{notebook.name}.json"
     log.write_text(json.dumps({"report": report.to_json() if report else None, "console": notebook.console[-200:]},
                               indent=1, default=str), encoding="utf-8")

@@ -7,7 +7,8 @@ require a new figure, different from the default figure above the panel, and no 
 errors, tracebacks, the panel's red status, widgets that did not render). Then reveal and rate the first
 flashcard of the quiz and require the rating in the progress file (LESSON6_PROGRESS, a temporary file).
 
-Screenshots (whole notebook, each panel), the report and the browser console land in build/browser/.
+The report and the browser console land in build/browser/, with screenshots (whole notebook, each panel)
+when a check failed (always with LESSON6_SCREENSHOTS=1).
 Each notebook's latency per control (seconds from release to the new figure) goes into the test log: printed
 to the terminal (one pytest process), as the report section "slider latency" (shown by -rP and on failure,
 also under xdist), as the property latency_s (--junitxml) and in build/browser/<name>.json.
@@ -17,6 +18,7 @@ A last test checks the harness itself on a synthetic notebook with a broken slid
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import nbformat
@@ -171,6 +173,6 @@ def test_a_rating_in_12_review_moves_the_due_date_and_the_export_buttons_write_f
         exported = sorted(lab.root_dir.glob("lesson6-progress-*.json"))
         assert exported and load_progress(exported[-1]) == load_progress(lab.progress_file)
     finally:
-        save_artifacts(notebook, None)
+        save_artifacts(notebook, None, screenshots=sys.exc_info()[0] is not None)  # pictures of a failure only
         page.close()
         lab.shutdown_kernels()
