@@ -184,6 +184,66 @@ def largest_component(mask: torch.Tensor) -> torch.Tensor:
     return (labels == best.view(n, 1, 1)) & mask
 
 
+def _row_runs(mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The horizontal runs of on-pixels in masks (N, H, W): row (n * H + y), first and last column, in scan order."""
+    n, h, w = mask.shape
+    padded = F.pad(mask, (1, 1)).flatten()  # each row padded by an off pixel on both sides
+    changes = torch.nonzero(padded[1:] != padded[:-1])[:, 0]  # alternately: off to on, on to off
+    start, end = changes[0::2] + 1, changes[1::2]
+    row = start // (w + 2)
+    return row, start - row * (w + 2) - 1, end - row * (w + 2) - 1
+
+
+def _join(parent: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Union-find over linked pairs (a[i], b[i]): hook the larger root to the smaller, jump pointers, repeat."""
+    while True:
+        root_a, root_b = parent[a], parent[b]
+        apart = root_a != root_b
+        if not apart.any():
+            return parent
+        root_a, root_b = root_a[apart], root_b[apart]
+        parent.scatter_reduce_(0, torch.maximum(root_a, root_b), torch.minimum(root_a, root_b), reduce="amin")
+        while not torch.equal(jumped := parent[parent], parent):
+            parent = jumped
+
+
+def _run_components(row: torch.Tensor, first: torch.Tensor, last: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """The component (its first run) of each run: runs of adjacent rows of one mask touch when 8-connected."""
+    key_first, key_last = row * (w + 2) + first, row * (w + 2) + last  # increasing in scan order
+    low = torch.searchsorted(key_last, (row - 1) * (w + 2) + first - 1)  # runs above that reach a column >= first - 1
+    high = torch.searchsorted(key_first, (row - 1) * (w + 2) + last + 1, right=True)  # ... and start <= last + 1
+    below = torch.nonzero((row % h > 0) & (low < high))[:, 0]
+    count = torch.zeros(len(row) + 1, dtype=torch.long, device=row.device)  # runs above touched by one run: chain them
+    count.index_add_(0, low[below], torch.ones_like(below)).index_add_(0, high[below] - 1, -torch.ones_like(below))
+    chained = torch.nonzero(count.cumsum(0)[:-1] > 0)[:, 0]
+    return _join(torch.arange(len(row), device=row.device), torch.cat([below, chained + 1]),
+                 torch.cat([low[below], chained]))
+
+
+def largest_component_boxes(mask: torch.Tensor) -> torch.Tensor:
+    """mask_boxes(largest_component(mask)), computed on runs of pixels along the rows: the same boxes, faster.
+
+    Ties between components of the same size go, as in largest_component, to the one whose last pixel comes first.
+    """
+    n, h, w = mask.shape
+    boxes = torch.tensor([0.0, 0.0, w, h], device=mask.device).repeat(n, 1)  # an empty mask: the whole image
+    row, first, last = _row_runs(mask)
+    if len(row) == 0:
+        return boxes
+    root, image, y = _run_components(row, first, last, h, w), row // h, row % h
+    size = torch.zeros_like(row).index_add_(0, root, last - first + 1)
+    end = torch.zeros_like(row).scatter_reduce_(0, root, y * w + last, reduce="amax")
+    score = (size * (h * w + 1) + h * w - end)[root]  # each run's component: larger first, then earlier end
+    best = torch.zeros(n, dtype=torch.long, device=mask.device).scatter_reduce_(0, image, score, reduce="amax")
+    keep = score == best[image]
+    at = image[keep]
+    edges = [(first[keep], "amin", w), (y[keep], "amin", h), (last[keep] + 1, "amax", 0), (y[keep] + 1, "amax", 0)]
+    found = torch.stack([torch.full((n,), start, device=mask.device).scatter_reduce(0, at, values, reduce=how)
+                         for values, how, start in edges], 1)
+    boxes[at] = found[at].float()
+    return boxes
+
+
 def mask_boxes(mask: torch.Tensor) -> torch.Tensor:
     """The tight box (x1, y1, x2, y2), pixel edges, of each boolean mask (N, H, W); the whole image where empty."""
     return _ink_boxes(mask.float(), 0.5)
@@ -198,10 +258,10 @@ def box_masks(boxes: torch.Tensor, height: int, width: int) -> torch.Tensor:
 
 
 def draw_box(ax: plt.Axes, box: torch.Tensor | Sequence[float], color: str = "lime", lw: float = 1.5,
-             ls: str = "-") -> None:
-    """Draw a box (x1, y1, x2, y2), pixel edges, on an imshow axis."""
+             ls: str = "-") -> Rectangle:
+    """Draw a box (x1, y1, x2, y2), pixel edges, on an imshow axis; returns its patch."""
     x1, y1, x2, y2 = (float(v) for v in box)
-    ax.add_patch(Rectangle((x1 - 0.5, y1 - 0.5), x2 - x1, y2 - y1, fill=False, edgecolor=color, lw=lw, ls=ls))
+    return ax.add_patch(Rectangle((x1 - 0.5, y1 - 0.5), x2 - x1, y2 - y1, fill=False, edgecolor=color, lw=lw, ls=ls))
 
 
 def canvas_grid(images: torch.Tensor, boxes: dict[str, torch.Tensor] | None = None,

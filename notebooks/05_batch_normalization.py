@@ -56,6 +56,7 @@ from lessonlib.exercises.batch_norm import check_layer_norm
 from lessonlib.flashcards import quiz
 from lessonlib.live import live, log_slider
 from lessonlib.measure import record
+from lessonlib.plots import panel_figure
 from lessonlib.runtime import between, start
 from lessonlib.stacked import StackedMLP, fit_stacked, torch_batch_norm
 
@@ -213,8 +214,8 @@ def pair(learning_rate: float, init_std: float) -> tuple[torch.Tensor, torch.Ten
     return pairs[learning_rate, init_std]
 
 
-def heat_map(ax: plt.Axes, bn: int, learning_rate: float, init_std: float) -> None:
-    """Final test accuracy over the grid (text: steps to the target), the cell nearest the sliders framed."""
+def heat_map(ax: plt.Axes, bn: int) -> plt.Rectangle:
+    """Final test accuracy over the grid (text: steps to the target); returns the frame that marks the sliders' cell."""
     ax.imshow(grid_accuracy[bn].numpy(), cmap="viridis", vmin=0, vmax=1, origin="lower")
     small = len(grid_lr) <= 4  # quick scale: room for words
     for i in range(len(grid_std)):
@@ -223,12 +224,11 @@ def heat_map(ax: plt.Axes, bn: int, learning_rate: float, init_std: float) -> No
             steps_text = (f"{when:.0f} steps" if small else f"{when:.0f}") if math.isfinite(when) else "never"
             ax.text(j, i, f"{acc:.0%}\n{steps_text}", ha="center", va="center", fontsize=8 if small else 5.5,
                     color="black" if acc > 0.6 else "white")
-    ax.add_patch(plt.Rectangle((nearest(grid_lr, learning_rate) - 0.5, nearest(grid_std, init_std) - 0.5), 1, 1,
-                               fill=False, ec="red", lw=2.5))
     reached = int(torch.isfinite(grid_steps[bn]).sum())
     ax.set(xticks=range(len(grid_lr)), xticklabels=[f"{v:.2g}" for v in grid_lr], xlabel="learning rate",
            yticks=range(len(grid_std)), yticklabels=[f"{v:.2g}" for v in grid_std], ylabel="init std",
            title=f"{'with' if bn else 'without'} BN: {reached}/{grid_steps[bn].numel()} cells reach {target_accuracy:.0%}")
+    return ax.add_patch(plt.Rectangle((0, 0), 1, 1, fill=False, ec="red", lw=2.5, animated=True))
 
 
 def drift(quantiles: torch.Tensor) -> float:
@@ -237,30 +237,37 @@ def drift(quantiles: torch.Tensor) -> float:
     return ((quantiles[:, 1] - start[1]).abs().max() / (start[2] - start[0])).item()
 
 
+# The panel's one figure, kept: the grid (bottom) is drawn once; the curves of the sliders' cell at every move.
+fig_grid, first = panel_figure(figsize=(12, 7.6))
+first.remove()  # panel_figure makes a grid of axes; this panel wants its own layout
+layout = fig_grid.add_gridspec(2, 6, height_ratios=(1, 1.15))
+ax_accuracy, *ax_probes = (fig_grid.add_subplot(layout[0, 2 * k:2 * k + 2]) for k in range(3))
+frames = [heat_map(fig_grid.add_subplot(layout[1, 3 * bn: 3 * bn + 3]), bn) for bn in (0, 1)]
+ax_accuracy.set(xlabel="training step", ylabel="test accuracy", ylim=(0, 1))
+for ax in (ax_accuracy, *ax_probes):
+    ax.title.set_animated(True)
+for ax in ax_probes:
+    ax.set(xlabel="training step", ylabel="input to the sigmoid")
+
+
 def show_batch_norm(learning_rate: float, init_std: float) -> plt.Figure:
     """Top: accuracy and one sigmoid's input over training (this lr, std). Bottom: the grid, computed once."""
     accuracy, quantiles = pair(learning_rate, init_std)  # quantiles: (evaluations, 2, 15/50/85th percentile)
-    fig = plt.figure(figsize=(12, 7.6))
-    layout = fig.add_gridspec(2, 6, height_ratios=(1, 1.15))
-    ax = fig.add_subplot(layout[0, :2])
-    for m, (name, color) in enumerate((("without BN", "tab:gray"), ("with BN", "tab:blue"))):
-        ax.plot(grid.steps, accuracy[:, m], color=color, lw=2, label=name)
-    ax.axhline(target_accuracy, color="tab:red", ls="--", lw=1, label=f"target {target_accuracy:.0%}")
-    ax.set(xlabel="training step", ylabel="test accuracy", ylim=(0, 1),
-           title=f"lr = {learning_rate:.3g}, init std = {init_std:.3g}")
-    ax.legend(fontsize=8)
-    for m, (name, color) in enumerate((("without BN", "tab:gray"), ("with BN", "tab:blue"))):
-        ax = fig.add_subplot(layout[0, 2 + 2 * m: 4 + 2 * m])
-        ax.fill_between(grid.steps, quantiles[:, m, 0], quantiles[:, m, 2], color=color, alpha=0.3,
-                        label="15th-85th percentile")
-        ax.plot(grid.steps, quantiles[:, m, 1], color=color, lw=2, label="median")
-        ax.set(xlabel="training step", ylabel="input to the sigmoid",
-               title=f"{name}: one sigmoid of layer 3\n(the median moves {drift(quantiles[:, m]):.2g} x its spread)")
-        ax.legend(fontsize=8)
-    for bn in (0, 1):
-        heat_map(fig.add_subplot(layout[1, 3 * bn: 3 * bn + 3]), bn, learning_rate, init_std)
-    fig.tight_layout()
-    return fig
+    with fig_grid.redrawn():  # what this block draws replaces what the last move drew
+        for m, (name, color) in enumerate((("without BN", "tab:gray"), ("with BN", "tab:blue"))):
+            ax_accuracy.plot(grid.steps, accuracy[:, m], color=color, lw=2, label=name)
+            ax_probes[m].fill_between(grid.steps, quantiles[:, m, 0], quantiles[:, m, 2], color=color, alpha=0.3,
+                                      label="15th-85th percentile")
+            ax_probes[m].plot(grid.steps, quantiles[:, m, 1], color=color, lw=2, label="median")
+            ax_probes[m].legend(fontsize=8)
+        ax_accuracy.axhline(target_accuracy, color="tab:red", ls="--", lw=1, label=f"target {target_accuracy:.0%}")
+        ax_accuracy.legend(fontsize=8)
+    ax_accuracy.set_title(f"lr = {learning_rate:.3g}, init std = {init_std:.3g}")
+    for m, name in enumerate(("without BN", "with BN")):
+        ax_probes[m].set_title(f"{name}: one sigmoid of layer 3\n(the median moves {drift(quantiles[:, m]):.2g} x its spread)")
+    for frame in frames:
+        frame.set_xy((nearest(grid_lr, learning_rate) - 0.5, nearest(grid_std, init_std) - 0.5))
+    return fig_grid
 
 
 # Every slider position is a grid cell (at quick scale, powers of 10): moving a slider only redraws.
@@ -338,7 +345,8 @@ fig.tight_layout()
 # that step's batch. Top row: lr 1, init std 1, a cell where both networks learn; the paper too compares
 # networks that both learn (VGG on CIFAR-10). Bottom row: the sliders' cell (at first, the parameters'). In each
 # panel compare the gray band with the blue one; in the first panel, check whether the network without BN
-# learns at all.
+# learns at all. A slider move trains its cell's pair for 100 steps instead of 250 (500 of 2,000 at full scale),
+# so that the panel answers within a second; the bottom row's title then says so.
 
 # %%
 step_multiples = (0.25, 0.5, 1.0, 2.0, 4.0)  # the probe's step sizes eta, in units of the learning rate
@@ -360,18 +368,18 @@ def norm_per_network(tensors: list[torch.Tensor]) -> torch.Tensor:
     return torch.stack([t.flatten(1).pow(2).sum(1) for t in tensors]).sum(0).sqrt()
 
 
-landscapes = {}  # (lr, init std) -> measurements (probes, 2 networks), 0 = without BN
+landscapes = {}  # (lr, init std, steps) -> measurements (probes, 2 networks), 0 = without BN
 
 
-def landscape(learning_rate: float, init_std: float) -> dict[str, torch.Tensor]:
+def landscape(learning_rate: float, init_std: float, train_steps: int = steps) -> dict[str, torch.Tensor]:
     """Train a pair (without, with BN) by plain SGD; every `every` steps, probe the batch loss along -gradient."""
-    if (learning_rate, init_std) in landscapes:
-        return landscapes[learning_rate, init_std]
+    if (learning_rate, init_std, train_steps) in landscapes:
+        return landscapes[learning_rate, init_std, train_steps]
     model = StackedMLP(sizes, [init_std, init_std], [False, True], "sigmoid", seed=seed).to(run.device).train()
     weights = {name: w.detach() for name, w in model.named_parameters()}
     batches = endless_batches(train_set.to(run.device), 60, torch.Generator().manual_seed(seed))
     probes = []
-    for k in range(steps + 1):
+    for k in range(train_steps + 1):
         images, labels = next(batches)
         loss, gradient = loss_and_gradient(model, weights, images, labels)
         if k % every == 0:  # Santurkar et al.: how do the loss and the gradient change along this step's direction?
@@ -386,9 +394,9 @@ def landscape(learning_rate: float, init_std: float) -> dict[str, torch.Tensor]:
         weights = {n: w - learning_rate * gradient[n] for n, w in weights.items()}
     table = torch.stack(probes)  # (probes, 6 quantities, 2 networks)
     names = ("loss", "loss_low", "loss_high", "change_low", "change_high", "smoothness")
-    landscapes[learning_rate, init_std] = {"step": torch.arange(0, steps + 1, every)} | {
+    landscapes[learning_rate, init_std, train_steps] = {"step": torch.arange(0, train_steps + 1, every)} | {
         name: table[:, i] for i, name in enumerate(names)}
-    return landscapes[learning_rate, init_std]
+    return landscapes[learning_rate, init_std, train_steps]
 
 
 def median_after_start(values: torch.Tensor) -> torch.Tensor:
@@ -396,32 +404,52 @@ def median_after_start(values: torch.Tensor) -> torch.Tensor:
     return values[1:].median(0).values
 
 
-def show_landscape(learning_rate: float, init_std: float) -> plt.Figure:
+def frame_row(row: list[plt.Axes]) -> None:
+    """Titles, labels and scales of one row of Santurkar et al.'s Fig. 4."""
+    row[0].set(ylabel="loss", xlabel="training step")
+    row[1].set(title="(a) loss along −gradient,\nover the step sizes", yscale="log", xlabel="training step")
+    row[2].set(title="(b) gradient change ‖∇L(w) − ∇L(w − ηg)‖", yscale="log", xlabel="training step")
+    row[3].set(title="(c) effective β-smoothness\nmax ‖Δ∇L‖ / ‖Δw‖", yscale="log", xlabel="training step")
+
+
+def draw_landscape(row: list[plt.Axes], found: dict[str, torch.Tensor]) -> None:
+    """One row of Santurkar et al.'s Fig. 4: batch loss, (a), (b) and (c), without (gray) and with BN (blue)."""
+    loss_range = median_after_start(found["loss_high"] - found["loss_low"])
+    for m, (name, color) in enumerate((("without BN", "tab:gray"), ("with BN", "tab:blue"))):
+        row[0].plot(found["step"], found["loss"][:, m], color=color, lw=2, label=name)
+        row[1].fill_between(found["step"], found["loss_low"][:, m], found["loss_high"][:, m], color=color,
+                            alpha=0.4, label=f"{name}: range {loss_range[m]:.2g}")
+        row[2].fill_between(found["step"], found["change_low"][:, m], found["change_high"][:, m], color=color,
+                            alpha=0.4, label=f"{name}: largest {median_after_start(found['change_high'])[m]:.2g}")
+        row[3].plot(found["step"], found["smoothness"][:, m], color=color, lw=2,
+                    label=f"{name}: {median_after_start(found['smoothness'])[m]:.2g}")
+    for ax, title in zip(row, ("", "median over probes", "median over probes", "median over probes")):
+        ax.legend(fontsize=7, title=title or None, title_fontsize=7)
+
+
+# The panel's one figure, kept: the reference pair (top) is drawn once, the sliders' cell (bottom) at every move.
+fig_landscape, landscape_axes = panel_figure(2, 4, figsize=(13, 6.4))
+for row in landscape_axes:
+    frame_row(row)
+draw_landscape(landscape_axes[0], landscape(*reference_pair))
+landscape_axes[0, 0].set_title(f"lr {reference_pair[0]:g}, init std {reference_pair[1]:g}\nbatch loss during training")
+landscape_axes[1, 0].title.set_animated(True)
+
+
+def show_landscape(learning_rate: float, init_std: float, train_steps: int = steps) -> plt.Figure:
     """Santurkar et al.'s Fig. 4 for two cells: top the reference pair (both train), bottom the sliders' cell."""
-    fig, axes = plt.subplots(2, 4, figsize=(13, 6.4))
-    for row, (lr, std) in zip(axes, (reference_pair, (learning_rate, init_std))):
-        found = landscape(lr, std)
-        loss_range = median_after_start(found["loss_high"] - found["loss_low"])
-        for m, (name, color) in enumerate((("without BN", "tab:gray"), ("with BN", "tab:blue"))):
-            row[0].plot(found["step"], found["loss"][:, m], color=color, lw=2, label=name)
-            row[1].fill_between(found["step"], found["loss_low"][:, m], found["loss_high"][:, m], color=color,
-                                alpha=0.4, label=f"{name}: range {loss_range[m]:.2g}")
-            row[2].fill_between(found["step"], found["change_low"][:, m], found["change_high"][:, m], color=color,
-                                alpha=0.4, label=f"{name}: largest {median_after_start(found['change_high'])[m]:.2g}")
-            row[3].plot(found["step"], found["smoothness"][:, m], color=color, lw=2,
-                        label=f"{name}: {median_after_start(found['smoothness'])[m]:.2g}")
-        where = f"lr {lr:g}, init std {std:g}"
-        row[0].set(title=f"{where}\nbatch loss during training", ylabel="loss", xlabel="training step")
-        row[1].set(title="(a) loss along −gradient,\nover the step sizes", yscale="log", xlabel="training step")
-        row[2].set(title="(b) gradient change ‖∇L(w) − ∇L(w − ηg)‖", yscale="log", xlabel="training step")
-        row[3].set(title="(c) effective β-smoothness\nmax ‖Δ∇L‖ / ‖Δw‖", yscale="log", xlabel="training step")
-        for ax, title in zip(row, ("", "median over probes", "median over probes", "median over probes")):
-            ax.legend(fontsize=7, title=title or None, title_fontsize=7)
-    fig.tight_layout()
-    return fig
+    if (learning_rate, init_std) == parameter_pair:
+        train_steps = steps  # the parameters' cell: trained in full for the default figure
+    with fig_landscape.redrawn():  # what this block draws replaces what the last move drew
+        draw_landscape(landscape_axes[1], landscape(learning_rate, init_std, train_steps))
+    shorter = "" if train_steps == steps else f", {train_steps} steps"
+    landscape_axes[1, 0].set_title(f"lr {learning_rate:g}, init std {init_std:g}{shorter}\nbatch loss during training")
+    return fig_landscape
 
 
-live(show_landscape, learning_rate=log_slider(learning_rate, grid_lr[0], grid_lr[-1], per_decade),
+parameter_pair = (learning_rate, init_std)
+live(show_landscape, budget=dict(train_steps=run.pick(quick=100, full=500)),
+     learning_rate=log_slider(learning_rate, grid_lr[0], grid_lr[-1], per_decade),
      init_std=log_slider(init_std, grid_std[0], grid_std[-1], per_decade))
 
 # %% [markdown]

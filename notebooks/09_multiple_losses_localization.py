@@ -51,10 +51,11 @@ import itertools
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
+from matplotlib.image import AxesImage
 from torch import nn
 from torchvision.ops import box_iou
 
-from lessonlib.canvas import box_masks, canvas_grid, draw_box, largest_component, make_canvases, mask_boxes
+from lessonlib.canvas import box_masks, canvas_grid, draw_box, largest_component_boxes, make_canvases
 from lessonlib.claims import claim, show_claims
 from lessonlib.data import load_dataset
 from lessonlib.exercises import solution
@@ -62,6 +63,7 @@ from lessonlib.exercises.localization import check_generalized_box_iou
 from lessonlib.flashcards import quiz
 from lessonlib.live import live, slider
 from lessonlib.measure import record
+from lessonlib.plots import panel_figure
 from lessonlib.runtime import between, int_between, start
 from lessonlib.train import run_steps
 
@@ -162,14 +164,14 @@ print("mean of the CAM + b_c", (raw_cam.mean((1, 2)) + classifier.bias[c]).detac
 assert torch.allclose(scores, raw_cam.mean((1, 2)) + classifier.bias[c], atol=1e-5)
 
 # %% [markdown]
-# From a map to a box: threshold, largest connected component (8-connected; `lessonlib.canvas` labels the
-# components), its tight box. And IoU in four lines, checked against `torchvision.ops.box_iou`. Boxes are
-# $(x_1, y_1, x_2, y_2)$ in pixel edges, torchvision's convention.
+# From a map to a box: threshold, largest connected component (8-connected; `lessonlib.canvas` finds it, joining
+# runs of pixels along the rows), its tight box. And IoU in four lines, checked against `torchvision.ops.box_iou`.
+# Boxes are $(x_1, y_1, x_2, y_2)$ in pixel edges, torchvision's convention.
 
 # %%
 def boxes_from_maps(maps: torch.Tensor, threshold: float) -> torch.Tensor:
     """Zhou et al.: keep the pixels at or above threshold x max (maps in [0, 1]), take the largest component's box."""
-    return mask_boxes(largest_component(maps >= threshold))
+    return largest_component_boxes(maps >= threshold)
 
 
 def paired_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -358,7 +360,7 @@ fig = canvas_grid(test.images[shown], {"true box": test.boxes[shown], f"CAM box,
 # through the *frozen* extractor and pays $\lambda_{CRR} L_{CRR} + \lambda_{FRR} L_{FRR}$; the gradient reaches
 # $w^c$ through the map. Cross-entropy on the cached features of all training canvases stays in the loss, as the
 # paper's step 1 keeps the classifier a classifier. The extractor never changes, so its features are computed
-# once: that is why the sliders below answer in a second or two.
+# once.
 
 # %%
 set_size, minmax_steps, minmax_lr = 5, run.pick(quick=40, full=150), 0.02
@@ -366,10 +368,10 @@ by_class = [torch.nonzero(train.labels == label).flatten() for label in range(10
 
 
 @functools.lru_cache(maxsize=64)
-def minmaxcam(crr_weight: float, frr_weight: float) -> tuple[nn.Linear, dict]:
-    """Step 2 of MinMaxCAM for these loss weights: the fine-tuned classifier and its evaluation (cached)."""
+def minmaxcam(crr_weight: float, frr_weight: float, steps: int, lr: float) -> tuple[nn.Linear, dict]:
+    """Step 2 of MinMaxCAM for these loss weights and budget: the fine-tuned classifier and its evaluation (cached)."""
     head = copy.deepcopy(classifier).requires_grad_(True)
-    optimizer = torch.optim.Adam(head.parameters(), lr=minmax_lr)
+    optimizer = torch.optim.Adam(head.parameters(), lr=lr)
     generator = run.generator(7)
 
     def step(k: int) -> torch.Tensor:
@@ -385,7 +387,7 @@ def minmaxcam(crr_weight: float, frr_weight: float) -> tuple[nn.Linear, dict]:
         optimizer.step()
         return loss
 
-    run_steps(step, minmax_steps, progress=False, description="MinMaxCAM step 2")
+    run_steps(step, steps, progress=False, description="MinMaxCAM step 2")
     return head.requires_grad_(False), evaluate(head)
 
 
@@ -393,48 +395,84 @@ def minmaxcam(crr_weight: float, frr_weight: float) -> tuple[nn.Linear, dict]:
 # Move the sliders: the **threshold** (boxes in the right panel, the dotted line on the left) and the two
 # **loss weights** (both at 0: only cross-entropy is fine-tuned, CAM's own loss). Left: validation
 # accuracy against the threshold; the circles mark each method's best. Right: CAM (top) and MinMaxCAM
-# (bottom) on the same test canvases.
+# (bottom) on the same test canvases. A threshold move only redraws the boxes; new loss weights rerun step 2
+# on a smaller budget so that the panel answers within a second: fewer steps at a proportionally larger
+# learning rate (Adam moves each weight by about the learning rate per step, so they can move as far), which
+# lands close to a full run's result, not on it.
 
 # %%
-def show_strip(ax: plt.Axes, maps: torch.Tensor, threshold: float, name: str) -> None:
-    """The first test canvases side by side on one axis, under their maps, with true (green) and map (red) boxes."""
-    n, step = len(maps), size + 4
+def show_canvases(ax: plt.Axes, images: torch.Tensor) -> None:
+    """Canvases (N, S, S) side by side on one axis, a blank gap between them."""
     gap = torch.full((size, 4), float("nan"))  # drawn blank between canvases
-    side_by_side = lambda images: torch.cat([torch.cat([im.cpu(), gap], 1) for im in images], 1).numpy()  # noqa: E731
-    ax.imshow(side_by_side(test.images[:n, 0]), cmap="gray", vmin=0, vmax=1)
-    ax.imshow(side_by_side(maps), cmap="jet", alpha=0.45, vmin=0, vmax=1)
-    boxes = boxes_from_maps(maps, threshold)
-    for i, (true_box, box) in enumerate(zip(test.boxes[:n].cpu(), boxes.cpu())):
-        shift = torch.tensor([i * step, 0, i * step, 0])
-        draw_box(ax, true_box + shift, "lime")
-        draw_box(ax, box + shift, "red")
-        iou = paired_iou(box[None], true_box[None]).item()
-        ax.text(i * step + size / 2, size + 3, f"IoU {iou:.2f}", ha="center", va="top", fontsize=8)
-    ax.set_title(f"{name}: true box (green), box at τ = {threshold:g} (red)", fontsize=9)
+    ax.imshow(torch.cat([torch.cat([im.cpu(), gap], 1) for im in images], 1).numpy(), cmap="gray", vmin=0, vmax=1,
+              interpolation="nearest")
     ax.axis("off")
 
 
-def compare(threshold: float, crr_weight: float, frr_weight: float, n_shown: int = 5) -> plt.Figure:
+def show_maps(ax: plt.Axes, maps: torch.Tensor) -> AxesImage:
+    """Maps (N, S, S) over the canvases that show_canvases drew."""
+    gap = torch.full((size, 4), float("nan"))
+    return ax.imshow(torch.cat([torch.cat([m.cpu(), gap], 1) for m in maps], 1).numpy(), cmap="jet", alpha=0.45, vmin=0,
+              vmax=1, interpolation="nearest")
+
+
+def mark_boxes(ax: plt.Axes, maps: torch.Tensor, threshold: float, name: str) -> None:
+    """Each canvas's true box (green), its map's box at this threshold (red) and their IoU, under the canvas."""
+    boxes, true_boxes = boxes_from_maps(maps, threshold).cpu(), test.boxes[:len(maps)].cpu()
+    for i, (box, true_box, iou) in enumerate(zip(boxes, true_boxes, paired_iou(boxes, true_boxes))):
+        shift = torch.tensor([i * (size + 4), 0, i * (size + 4), 0])
+        draw_box(ax, true_box + shift, "lime")
+        draw_box(ax, box + shift, "red")
+        ax.text(i * (size + 4) + size / 2, size + 3, f"IoU {iou:.2f}", ha="center", va="top", fontsize=8)
+    ax.set_title(f"{name}: true box (green), box at τ = {threshold:g} (red)", fontsize=9)
+
+
+# The panel's one figure, kept: it is drawn again only for new loss weights; a threshold move redraws its marks over it.
+fig_compare, first = panel_figure(figsize=(13, 4.8))
+first.remove()  # panel_figure makes a grid of axes; this panel wants a mosaic
+axes = fig_compare.subplot_mosaic([["curve", "CAM"], ["curve", "MinMaxCAM"]], width_ratios=[1, 2.1])
+n_shown = 5
+for name in ("CAM", "MinMaxCAM"):
+    show_canvases(axes[name], test.images[:n_shown, 0])
+    axes[name].title.set_animated(True)
+show_maps(axes["CAM"], cam["test_maps"][:n_shown])
+minmax_maps = show_maps(axes["MinMaxCAM"], cam["test_maps"][:n_shown])  # compare sets MinMaxCAM's
+ax = axes["curve"]
+ax.plot(thresholds, cam["curve"], color="tab:blue", marker=".", label=f"CAM (test {cam['accuracy']:.0%} at τ = {cam['threshold']:g})")
+ax.plot(cam["threshold"], max(cam["curve"]), "o", color="tab:blue", mfc="none", ms=10)
+(minmax_curve,) = ax.plot(thresholds, cam["curve"], color="tab:red", marker=".")
+(minmax_best,) = ax.plot(cam["threshold"], max(cam["curve"]), "o", color="tab:red", mfc="none", ms=10)
+ax.axhline(centre_accuracy, color="gray", ls="--", label=f"centre box ({centre_accuracy:.0%})")
+ax.axvline(0.2, color="gray", ls=":", lw=1)
+ax.text(0.19, 0.3, "Zhou et al.'s τ", fontsize=8, color="gray", rotation=90, ha="right")
+ax.set(xlabel="threshold τ (fraction of the map's max)", ylabel="validation accuracy (IoU ≥ 0.5)", ylim=(0, 1))
+
+
+def compare(threshold: float, crr_weight: float, frr_weight: float, steps: int = minmax_steps,
+            lr: float = minmax_lr) -> plt.Figure:
     """Accuracy-vs-threshold curves of CAM and MinMaxCAM, and their maps and boxes side by side."""
-    _, minmax = minmaxcam(crr_weight, frr_weight)
-    fig, axes = plt.subplot_mosaic([["curve", "CAM"], ["curve", "MinMaxCAM"]], figsize=(13, 4.8), width_ratios=[1, 2.1])
-    ax = axes["curve"]
-    for name, result, color in (("CAM", cam, "tab:blue"), ("MinMaxCAM", minmax, "tab:red")):
-        ax.plot(thresholds, result["curve"], color=color, marker=".", label=f"{name} (test {result['accuracy']:.0%} at τ = {result['threshold']:g})")
-        ax.plot(result["threshold"], max(result["curve"]), "o", color=color, mfc="none", ms=10)
-        show_strip(axes[name], result["test_maps"][:n_shown], threshold, name)
-    ax.axhline(centre_accuracy, color="gray", ls="--", label=f"centre box ({centre_accuracy:.0%})")
-    ax.axvline(threshold, color="black", ls=":", lw=1)
-    ax.axvline(0.2, color="gray", ls=":", lw=1)
-    ax.text(0.19, 0.3, "Zhou et al.'s τ", fontsize=8, color="gray", rotation=90, ha="right")
-    ax.set(xlabel="threshold τ (fraction of the map's max)", ylabel="validation accuracy (IoU ≥ 0.5)", ylim=(0, 1),
-           title=f"λ_CRR = {crr_weight:g}, λ_FRR = {frr_weight:g}")
-    ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    return fig
+    if (crr_weight, frr_weight) == parameter_weights:
+        steps, lr = minmax_steps, minmax_lr  # the parameters' weights: the full run, trained once for the default figure
+    _, minmax = minmaxcam(crr_weight, frr_weight, steps, lr)
+    ax, title = axes["curve"], f"λ_CRR = {crr_weight:g}, λ_FRR = {frr_weight:g}"
+    if ax.get_title() != title:  # new weights: MinMaxCAM's curve, legend and maps change
+        minmax_curve.set(ydata=minmax["curve"], label=f"MinMaxCAM (test {minmax['accuracy']:.0%} at τ = {minmax['threshold']:g})")
+        minmax_best.set_data([minmax["threshold"]], [max(minmax["curve"])])
+        ax.legend(fontsize=8, loc="upper left")
+        ax.set_title(title)
+        minmax_maps.set_data(torch.cat([torch.cat([m.cpu(), torch.full((size, 4), float("nan"))], 1)
+                                        for m in minmax["test_maps"][:n_shown]], 1).numpy())
+    with fig_compare.redrawn():  # what this block draws replaces what the last move drew
+        ax.axvline(threshold, color="black", ls=":", lw=1)
+        for name, result in (("CAM", cam), ("MinMaxCAM", minmax)):
+            mark_boxes(axes[name], result["test_maps"][:n_shown], threshold, name)
+    return fig_compare
 
 
-live(compare, threshold=slider(threshold, 0.05, 0.95, 0.05), crr_weight=slider(crr_weight, 0.0, 5.0, 0.25),
+parameter_weights = (crr_weight, frr_weight)
+live_steps = run.pick(quick=10, full=40)
+live(compare, budget=dict(steps=live_steps, lr=minmax_lr * minmax_steps / live_steps),
+     threshold=slider(threshold, 0.05, 0.95, 0.05), crr_weight=slider(crr_weight, 0.0, 5.0, 0.25),
      frr_weight=slider(frr_weight, 0.0, 5.0, 0.25))
 
 # %% [markdown]
@@ -452,7 +490,7 @@ live(compare, threshold=slider(threshold, 0.05, 0.95, 0.05), crr_weight=slider(c
 # thresholds.
 
 # %%
-head_minmax, minmax = minmaxcam(crr_weight, frr_weight)
+head_minmax, minmax = minmaxcam(crr_weight, frr_weight, minmax_steps, minmax_lr)
 inside = box_masks(test.boxes, size, size)
 
 

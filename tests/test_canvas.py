@@ -14,6 +14,7 @@ from lessonlib.canvas import (
     component_labels,
     ink_box,
     largest_component,
+    largest_component_boxes,
     make_canvases,
     mask_boxes,
 )
@@ -149,3 +150,24 @@ def test_canvas_grid_draws_boxes_maps_and_a_legend():
     assert all(len(ax.patches) == 2 and len(ax.images) == 2 for ax in drawn)
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["true", "guess"]
     plt.close(fig)
+
+
+@pytest.mark.parametrize("density", [0.05, 0.3, 0.45, 0.6, 0.9])
+def test_largest_component_boxes_equal_the_box_of_the_largest_component(density):
+    generator = torch.Generator().manual_seed(int(density * 100))
+    for shape in ((40, 17, 23), (10, 1, 9), (10, 9, 1)):
+        mask = torch.rand(*shape, generator=generator) < density
+        mask[3] = False  # an empty mask: the whole image, as mask_boxes says
+        assert torch.equal(largest_component_boxes(mask), mask_boxes(largest_component(mask)))
+
+
+def test_largest_component_boxes_follow_a_long_spiral_and_break_ties_alike():
+    size, mask = 41, torch.zeros(2, 41, 41, dtype=torch.bool)
+    for k in range(0, size // 2, 2):  # a square spiral: one component
+        mask[0, k, k:size - k] = mask[0, k:size - k, size - 1 - k] = mask[0, size - 1 - k, k:size - k] = True
+        mask[0, k + 2:size - k, k] = True
+        if k + 2 < size // 2:
+            mask[0, k + 2, k + 1] = True
+    mask[1, 2:5, 2:5] = mask[1, 30:33, 30:33] = mask[1, 2:5, 30:33] = True  # three of the same size
+    assert torch.equal(largest_component_boxes(mask), mask_boxes(largest_component(mask)))
+    assert largest_component_boxes(torch.zeros(0, 5, 5, dtype=torch.bool)).shape == (0, 4)
