@@ -58,7 +58,7 @@ from lessonlib.live import live, log_slider
 from lessonlib.measure import record
 from lessonlib.plots import panel_figure
 from lessonlib.runtime import between, start
-from lessonlib.stacked import StackedMLP, fit_stacked, torch_batch_norm
+from lessonlib.topics.mlp_grid import StackedMLP, fit_stacked, torch_batch_norm
 
 run = start(scale, seed, learning_rate=between(learning_rate, 0.01, 10.0), init_std=between(init_std, 0.001, 10.0),
             target_accuracy=between(target_accuracy, 0.5, 0.95))
@@ -145,7 +145,7 @@ y = batch_norm(x, torch.ones(units), torch.zeros(units), torch.zeros(units), tor
 print(f"training mode, gamma = 1, beta = 0: each unit's mean {y.mean(0).abs().max():.1e}, "
       f"std {y.std(0, unbiased=False).mean():.4f}; running mean after 5 batches {running_mean.mean():.3f} (true mean 2)")
 
-# The grid below trains many networks side by side (lessonlib.stacked.StackedMLP) and normalizes them with
+# The grid below trains many networks side by side (lessonlib.topics.mlp_grid.StackedMLP) and normalizes them with
 # PyTorch's F.batch_norm, network by network and unit by unit: the same as our function.
 z = torch.randn(3, 32, units)
 ours = batch_norm(z, gamma, beta, torch.zeros(3, 1, units), torch.ones(3, 1, units), training=True)

@@ -50,14 +50,15 @@ from torch import nn
 
 from lessonlib.claims import claim, figure, show_claims
 from lessonlib.data import load_dataset
-from lessonlib.embedding import mean_pairwise_distance, pk_batch, project_2d, recall_at_1
 from lessonlib.exercises import solution
 from lessonlib.exercises.triplet_loss import check_nearest_neighbour_recall
 from lessonlib.flashcards import quiz
 from lessonlib.live import choice, int_slider, live, slider
 from lessonlib.measure import record
+from lessonlib.models import strided_cnn
 from lessonlib.plots import loss_curves, panel_figure
 from lessonlib.runtime import between, int_between, one_of, start
+from lessonlib.topics.metric_learning import mean_pairwise_distance, pk_batch, project_2d, recall_at_1
 from lessonlib.train import run_steps
 
 MININGS = ("random", "semi-hard", "hard", "batch-all")
@@ -231,9 +232,7 @@ test_images, test_labels = test_set.images.to(run.device), test_set.labels.to(ru
 def embedding_net() -> nn.Sequential:
     """Two strided convolutions and a linear layer: 28 x 28 image -> dim numbers (seeded)."""
     torch.manual_seed(seed)
-    return nn.Sequential(nn.Conv2d(1, widths[0], 5, stride=2, padding=2), nn.ReLU(),
-                         nn.Conv2d(widths[0], widths[1], 3, stride=2, padding=1), nn.ReLU(),
-                         nn.Flatten(), nn.Linear(widths[1] * 7 * 7, dim)).to(run.device)
+    return strided_cnn(widths, outputs=dim).to(run.device)
 
 
 @torch.no_grad()

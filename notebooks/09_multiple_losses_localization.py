@@ -55,7 +55,6 @@ from matplotlib.image import AxesImage
 from torch import nn
 from torchvision.ops import box_iou
 
-from lessonlib.canvas import box_masks, canvas_grid, draw_box, largest_component_boxes, make_canvases
 from lessonlib.claims import claim, show_claims
 from lessonlib.data import load_dataset
 from lessonlib.exercises import solution
@@ -65,6 +64,7 @@ from lessonlib.live import live, slider
 from lessonlib.measure import record
 from lessonlib.plots import panel_figure
 from lessonlib.runtime import between, int_between, start
+from lessonlib.topics.localization import box_masks, canvas_grid, draw_box, largest_component_boxes, make_canvases
 from lessonlib.train import run_steps
 
 run = start(scale, seed, threshold=between(threshold, 0.05, 0.95), crr_weight=between(crr_weight, 0.0, 5.0),
@@ -164,7 +164,7 @@ print("mean of the CAM + b_c", (raw_cam.mean((1, 2)) + classifier.bias[c]).detac
 assert torch.allclose(scores, raw_cam.mean((1, 2)) + classifier.bias[c], atol=1e-5)
 
 # %% [markdown]
-# From a map to a box: threshold, largest connected component (8-connected; `lessonlib.canvas` finds it, joining
+# From a map to a box: threshold, largest connected component (8-connected; `lessonlib.topics.localization` finds it, joining
 # runs of pixels along the rows), its tight box. And IoU in four lines, checked against `torchvision.ops.box_iou`.
 # Boxes are $(x_1, y_1, x_2, y_2)$ in pixel edges, torchvision's convention.
 

@@ -1,4 +1,4 @@
-"""lessonlib.canvas: cluttered canvases with true boxes, connected components, boxes from masks, the grid figure."""
+"""lessonlib.topics.localization: cluttered canvases with true boxes, connected components, boxes from masks, the grid figure."""
 
 from collections import deque
 
@@ -7,7 +7,8 @@ import pytest
 import torch
 from torchvision.ops import box_area
 
-from lessonlib.canvas import (
+from lessonlib.data import ImageSet
+from lessonlib.topics.localization import (
     CanvasSet,
     box_masks,
     canvas_grid,
@@ -18,7 +19,6 @@ from lessonlib.canvas import (
     make_canvases,
     mask_boxes,
 )
-from lessonlib.data import ImageSet
 
 
 def digits(n: int = 12, seed: int = 0) -> ImageSet:

@@ -1,9 +1,9 @@
-"""Unit tests of lessonlib.embedding: P x K batches, recall@1, mean pairwise distance, 2-D projection."""
+"""Unit tests of lessonlib.topics.metric_learning: P x K batches, recall@1, mean pairwise distance, 2-D projection."""
 
 import pytest
 import torch
 
-from lessonlib.embedding import mean_pairwise_distance, pk_batch, project_2d, recall_at_1
+from lessonlib.topics.metric_learning import mean_pairwise_distance, pk_batch, project_2d, recall_at_1
 
 
 def test_pk_batch_has_p_classes_with_k_each():

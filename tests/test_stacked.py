@@ -6,7 +6,7 @@ from torch import nn
 
 from lessonlib.data import load_dataset
 from lessonlib.models import mlp
-from lessonlib.stacked import StackedMLP, fit_stacked
+from lessonlib.topics.mlp_grid import StackedMLP, fit_stacked
 
 
 def as_sequential(stacked: StackedMLP, m: int) -> nn.Sequential:
