@@ -219,6 +219,7 @@ test_set = relabel(test_pool, torch.cat([torch.nonzero(test_pool.labels == c).fl
                                          for c in CLASSES])).to(run.device)
 
 
+@lru_cache(maxsize=8)
 def imbalanced_train_set(majority: float, shape: str, draw: int = 0):
     """n_train images with the given class shares (scaled down if a class has too few images), chosen by seed and draw."""
     wanted = (class_shares(majority, shape) * n_train).round().clamp(min=1)
@@ -232,7 +233,7 @@ def imbalanced_train_set(majority: float, shape: str, draw: int = 0):
 SCHEMES = ("none", "inverse", "effective", "resample")
 
 
-def train(data, scheme: str, beta: float, epochs: int = epochs, weight_decay: float = 1e-4, batch_size: int = 128,
+def train(data, scheme: str, beta: float | None, epochs: int = epochs, weight_decay: float = 1e-4, batch_size: int = 128,
           draw: int = 0):
     """Train the MLP on data with one scheme (Adam, mini-batches; order and init chosen by seed and draw)."""
     counts = torch.bincount(data.labels.cpu(), minlength=K).float()
@@ -247,7 +248,7 @@ def train(data, scheme: str, beta: float, epochs: int = epochs, weight_decay: fl
     steps = order.to(run.device).split(batch_size)
     torch.manual_seed(seed + 1000 * draw)
     model = mlp([784, 64, K]).to(run.device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3, weight_decay=weight_decay)
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3, weight_decay=weight_decay, foreach=True)  # quicker on CPU
 
     def step(k):
         loss = F.cross_entropy(model(data.images[steps[k]]), data.labels[steps[k]], weight=weights)
@@ -267,69 +268,105 @@ def test_matrix(model) -> torch.Tensor:
 
 
 DRAWS = 3  # training sets drawn per setting: one small training set is a noisy verdict
+# slider moves at quick scale: one draw, not three, and at most 6 epochs (the default run keeps its budget)
+live_budget = run.pick(quick=dict(draws=1, epochs=min(epochs, 6)), full=None)
 
 
-@lru_cache(maxsize=64)
-def results(majority: float, shape: str, beta: float) -> dict:
-    """Train every scheme on DRAWS imbalanced sets; keep the counts, the models and their summed confusion matrices."""
-    sets = [imbalanced_train_set(majority, shape, draw) for draw in range(DRAWS)]
-    models = {scheme: [train(data, scheme, beta, draw=draw) for draw, data in enumerate(sets)] for scheme in SCHEMES}
-    return {"counts": torch.bincount(sets[0].labels.cpu(), minlength=K), "models": models,
-            "matrices": {scheme: sum(test_matrix(model) for model in trained) for scheme, trained in models.items()}}
+@lru_cache(maxsize=256)
+def trained(majority: float, shape: str, scheme: str, beta: float | None, draw: int,
+            epochs: int) -> tuple[torch.nn.Module, torch.Tensor]:
+    """One scheme trained on one draw of the imbalanced set (cached): the model and its test confusion matrix."""
+    model = train(imbalanced_train_set(majority, shape, draw), scheme, beta, epochs, draw=draw)
+    return model, test_matrix(model)
+
+
+def results(majority: float, shape: str, beta: float, draws: int = DRAWS, epochs: int = epochs) -> dict:
+    """Every scheme on `draws` imbalanced sets: the counts, the models and their summed confusion matrices.
+
+    Only the effective number uses β, so the other schemes are cached without it: a β move trains one scheme.
+    """
+    runs = {scheme: [trained(majority, shape, scheme, beta if scheme == "effective" else None, draw, epochs)
+                     for draw in range(draws)] for scheme in SCHEMES}
+    return {"counts": torch.bincount(imbalanced_train_set(majority, shape, 0).labels.cpu(), minlength=K),
+            "models": {scheme: [model for model, _ in found] for scheme, found in runs.items()},
+            "matrices": {scheme: sum(matrix for _, matrix in found) for scheme, found in runs.items()}}
 
 
 COLORS = {"none": "tab:gray", "inverse": "tab:blue", "effective": "tab:green", "resample": "tab:orange"}
+WIDTH = 0.2  # of one scheme's bar
+
+# The panel's one figure, kept: axes, ticks and legends are drawn once; what a move changes (bars, matrices, their
+# numbers, titles) is animated=True and redrawn over a cached picture of the rest (lessonlib.plots.PanelFigure).
+fig_schemes, ax_counts = panel_figure(figsize=(13, 7))
+grid = fig_schemes.add_gridspec(2, 12, height_ratios=(1, 1.15))
+ax_counts.set_subplotspec(grid[0, 0:4])
+ax_scores = {"recall": fig_schemes.add_subplot(grid[0, 4:8]), "precision": fig_schemes.add_subplot(grid[0, 8:12])}
+ax_matrices = [fig_schemes.add_subplot(grid[1, 3 * j:3 * j + 3]) for j in range(len(SCHEMES))]
+count_bars = ax_counts.bar(names, [0] * K, color="tab:purple", animated=True)
+count_texts = [ax_counts.text(i, 0, "", ha="center", va="bottom", fontsize=8, animated=True) for i in range(K)]
+ax_counts.set(ylim=(0, 1.15 * n_train), ylabel="training images")  # one scale for every setting
+ax_counts.title.set_animated(True)
+score_bars = {(what, scheme): ax.bar(torch.arange(K) + (j - 1.5) * WIDTH, [0] * K, WIDTH, color=COLORS[scheme],
+                                     label=scheme, animated=True)
+              for what, ax in ax_scores.items() for j, scheme in enumerate(SCHEMES)}
+for what, ax in ax_scores.items():
+    ax.set(xticks=range(K), xticklabels=names, ylim=(0, 1.2), yticks=[0, 0.25, 0.5, 0.75, 1],
+           ylabel=f"{what} (dotted: chance)", title=f"{what} per class (balanced test set)")
+    ax.axhline(0.25, color="gray", lw=0.8, ls=":")
+    ax.legend(fontsize=7, ncol=4, loc="upper center", handlelength=1, columnspacing=0.8)  # above every bar (<= 1)
+matrix_images = [ax.imshow(torch.zeros(K, K), cmap="Blues", vmin=0, vmax=1, animated=True) for ax in ax_matrices]
+matrix_texts = [[ax.text(c, r, "", ha="center", va="center", fontsize=8, animated=True)
+                 for r in range(K) for c in range(K)] for ax in ax_matrices]
+for j, ax in enumerate(ax_matrices):
+    ax.set(xticks=range(K), yticks=range(K))
+    ax.set_xticklabels(names, fontsize=7, rotation=30)
+    ax.set_yticklabels(names if j == 0 else [], fontsize=7)
+    ax.set_xlabel("predicted", fontsize=8)
+    ax.title.set_animated(True)
+ax_matrices[0].set_ylabel("true class (test images)")
 
 
-def show_schemes(majority: float, shape: str, beta: float) -> plt.Figure:
+def show_schemes(majority: float, shape: str, beta: float, draws: int = DRAWS, epochs: int = epochs) -> plt.Figure:
     """Top: training counts, per-class recall and precision per scheme; bottom: the four confusion matrices."""
-    found = results(majority, shape, beta)
-    fig = plt.figure(figsize=(13, 7))
-    grid = fig.add_gridspec(2, 12, height_ratios=(1, 1.15))
-    ax_counts, ax_recall, ax_precision = (fig.add_subplot(grid[0, 4 * i:4 * i + 4]) for i in range(3))
+    found = results(majority, shape, beta, draws, epochs)
     counts = found["counts"].tolist()
-    ax_counts.bar(names, counts, color="tab:purple")
-    for i, n in enumerate(counts):
-        ax_counts.text(i, n, str(n), ha="center", va="bottom", fontsize=8)
-    ax_counts.set(ylim=(0, 1.15 * max(counts)), ylabel="training images",
-                  title=f"training set: {counts[0] / sum(counts):.0%} {names[0]} ({shape.replace('_', ' ')})")
-    width = 0.2
+    for bar, text, n in zip(count_bars, count_texts, counts):
+        bar.set_height(n)
+        text.set(y=n, text=str(n))
+    ax_counts.set_title(f"training set: {counts[0] / sum(counts):.0%} {names[0]} ({shape.replace('_', ' ')})")
     for j, scheme in enumerate(SCHEMES):
         matrix = found["matrices"][scheme]
-        for ax, values in ((ax_recall, recall_per_class(matrix)), (ax_precision, precision_per_class(matrix))):
-            ax.bar(torch.arange(K) + (j - 1.5) * width, values.nan_to_num(0), width, color=COLORS[scheme], label=scheme)
-    for ax, what in ((ax_recall, "recall"), (ax_precision, "precision")):
-        ax.set(xticks=range(K), xticklabels=names, ylim=(0, 1.2), yticks=[0, 0.25, 0.5, 0.75, 1],
-               ylabel=f"{what} (dotted: chance)", title=f"{what} per class (balanced test set)")
-        ax.axhline(0.25, color="gray", lw=0.8, ls=":")
-        ax.legend(fontsize=7, ncol=4, loc="upper center", handlelength=1, columnspacing=0.8)
-    for j, scheme in enumerate(SCHEMES):
-        ax = fig.add_subplot(grid[1, 3 * j:3 * j + 3])
-        matrix = found["matrices"][scheme]
-        rows = matrix / matrix.sum(1, keepdim=True)
-        ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
-        for (r, c), n in zip(torch.cartesian_prod(torch.arange(K), torch.arange(K)).tolist(), matrix.flatten().tolist()):
-            ax.text(c, r, n, ha="center", va="center", fontsize=8, color="white" if rows[r, c] > 0.5 else "black")
+        for what, values in (("recall", recall_per_class(matrix)), ("precision", precision_per_class(matrix))):
+            for bar, value in zip(score_bars[what, scheme], values.nan_to_num(0).tolist()):
+                bar.set_height(value)
         label = f"effective (β = {beta:g})" if scheme == "effective" else scheme
-        ax.set(title=f"{label}\nbalanced accuracy {balanced_accuracy(matrix):.1%}", xticks=range(K), yticks=range(K))
-        ax.set_xticklabels(names, fontsize=7, rotation=30)
-        ax.set_yticklabels(names if j == 0 else [], fontsize=7)
-        ax.set_xlabel("predicted", fontsize=8)
-        if j == 0:
-            ax.set_ylabel("true class (test images)")
-    fig.tight_layout()
-    return fig
+        ax_matrices[j].set_title(f"{label}\nbalanced accuracy {balanced_accuracy(matrix):.1%}")
+        show_matrix(j, matrix)
+    return fig_schemes
+
+
+def show_matrix(j: int, matrix: torch.Tensor) -> None:
+    """The j-th confusion matrix: each row shaded by its share, the counts written in."""
+    rows = matrix / matrix.sum(1, keepdim=True)
+    matrix_images[j].set_data(rows)
+    for text, n, share in zip(matrix_texts[j], matrix.flatten().tolist(), rows.flatten().tolist()):
+        text.set(text=str(n), color="white" if share > 0.5 else "black")
 
 
 betas = sorted({0.0, 0.9, 0.99, 0.999, 0.9999, beta})
-live(show_schemes, majority=slider(majority, 0.25, 0.95, 0.05), shape=choice(shape, ["step", "long_tail"]),
-     beta=choice(beta, betas))
+if live_budget:  # the slider runs' schemes that do not use β, trained now: a β move then trains one scheme
+    results(majority, shape, beta, **live_budget)
+live(show_schemes, budget=live_budget, majority=slider(majority, 0.25, 0.95, 0.05),
+     shape=choice(shape, ["step", "long_tail"]), beta=choice(beta, betas))
 
 # %% [markdown]
 # Things to try: `majority` at 0.25 (balanced: every class gets the same weight) and at 0.95; the long tail, where
 # the smallest class has a handful of images; β = 0.9 against β = 0.9999 (read their weights off the effective-number
 # panel below: $E_n$ near its ceiling for every class means nearly equal weights, $E_n \approx n$ means inverse
-# frequency). The numbers in the confusion matrices are test images (summed over the three draws): row = true class.
+# frequency). The numbers in the confusion matrices are test images (summed over the draws): row = true class.
+# At quick scale a slider move trains each scheme on one draw of the training set instead of three, and for at most
+# 6 epochs, to answer within a second (the line under the sliders says so): its matrices count each test image once,
+# so compare the schemes within one figure, not with the figure above. A β move retrains only the effective number.
 #
 # ### The effective number for this training set
 #

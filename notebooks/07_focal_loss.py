@@ -325,13 +325,14 @@ def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
 
 
-def train_detector(loss_fn, labels: torch.Tensor = y_train, steps: int = run.pick(quick=200, full=2000)) -> nn.Module:
+def train_detector(loss_fn, labels: torch.Tensor = y_train, steps: int = run.pick(quick=200, full=2000),
+                   anchors_per_batch: int = 4096) -> nn.Module:
     """An MLP head over every anchor, bias at the prior, Adam; each batch = all anchors of a few canvases."""
     torch.manual_seed(seed)
     model = mlp([FEATURES, 32, 1]).to(run.device)
     nn.init.constant_(model[-1].bias, -math.log((1 - PRIOR) / PRIOR))  # every anchor starts at p = 0.01
     optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
-    per_batch = max(4, 16 * 64 ** 2 // canvas ** 2)  # about 4,000 anchors per batch at every canvas size
+    per_batch = max(4, anchors_per_batch // train_task.anchors_per_canvas)  # whole canvases, at least 4
     batches = canvas_batches(train_task, per_batch, steps, run.generator(3))
 
     def step(k):
@@ -361,25 +362,34 @@ def where_the_loss_goes(loss: torch.Tensor, labels: torch.Tensor, logits: torch.
             "positives": (loss[labels == 1].sum() / total).item()}
 
 
-@lru_cache(maxsize=1)
-def ce_run() -> dict:
-    """Train the cross-entropy detector once (it does not depend on gamma and alpha)."""
-    model = train_detector(cross_entropy)
-    return {"model": model, "train": scores(model, x_train), "test": scores(model, x_test)}
-
-
 @lru_cache(maxsize=32)
-def fl_run(gamma: float, alpha: float) -> dict:
-    """Train the focal-loss detector for one gamma and alpha."""
-    model = train_detector(partial(focal_loss, gamma=gamma, alpha=alpha))
-    return {"model": model, "train": scores(model, x_train), "test": scores(model, x_test)}
+def detector_run(gamma: float | None, alpha: float, anchors_per_batch: int) -> dict:
+    """A detector trained with cross-entropy (gamma None) or focal loss: its logits, test PR curve and AP (cached)."""
+    model = train_detector(cross_entropy if gamma is None else partial(focal_loss, gamma=gamma, alpha=alpha),
+                           anchors_per_batch=anchors_per_batch)
+    test = scores(model, x_test)
+    precision, recall = precision_recall_curve(test, y_test)
+    kept = torch.cat([torch.nonzero(torch.diff(recall, prepend=torch.zeros(1))).flatten(), torch.tensor([len(recall) - 1])])
+    return {"model": model, "train": scores(model, x_train), "test": test, "curve": (recall[kept], precision[kept]),
+            "ap": average_precision(test, y_test)}
 
 
-def loss_views(gamma: float, alpha: float) -> dict:
+def ce_run(anchors_per_batch: int = 4096) -> dict:
+    """The cross-entropy detector (trained once: it does not depend on gamma and alpha)."""
+    return detector_run(None, 0.0, anchors_per_batch)
+
+
+def fl_run(gamma: float, alpha: float, anchors_per_batch: int = 4096) -> dict:
+    """The focal-loss detector for one gamma and alpha."""
+    return detector_run(gamma, alpha, anchors_per_batch)
+
+
+def loss_views(gamma: float, alpha: float, anchors_per_batch: int = 4096) -> dict:
     """Where the loss goes: at the prior init, on the FL model's predictions, and each model with its own loss."""
     fl = partial(focal_loss, gamma=gamma, alpha=alpha)
     start_logits = torch.full_like(y_train, -math.log((1 - PRIOR) / PRIOR))
-    fl_logits, ce_logits = fl_run(gamma, alpha)["train"], ce_run()["train"]
+    fl_logits = fl_run(gamma, alpha, anchors_per_batch)["train"]
+    ce_logits = ce_run(anchors_per_batch)["train"]
     return {
         ("at the start", "CE"): where_the_loss_goes(cross_entropy(start_logits, y_train), y_train, start_logits),
         ("at the start", "FL"): where_the_loss_goes(fl(start_logits, y_train), y_train, start_logits),
@@ -391,65 +401,80 @@ def loss_views(gamma: float, alpha: float) -> dict:
 
 
 # %% [markdown]
-# Move γ and α: each move trains a focal-loss detector; the cross-entropy one is trained once.
+# Move γ and α: each move trains a focal-loss detector; the cross-entropy one is trained once. At quick scale a move
+# trains on batches of half as many anchors (the same number of steps), to answer within a second (the line under
+# the sliders says so), and so does the cross-entropy detector it is compared with: compare the two within one
+# figure, not with the figure above.
 
 # %%
 COLORS = {"easy negatives": "tab:gray", "hard negatives": "tab:orange", "positives": "tab:blue"}
+live_budget = run.pick(quick=dict(anchors_per_batch=1024), full=None)  # slider moves at quick scale: 1/4 the anchors
+VIEWS = [f"{where}: {loss}" for where in ("at the start", "FL model's scores", "each its own model") for loss in ("CE", "FL")]
+
+# The panel's one figure, kept: the test canvas, colour bar, axes and labels are drawn once; what a move changes (score
+# maps, curves, bars, legends, titles) is animated=True, redrawn over a cached picture of the rest (lessonlib.plots).
+fig_detectors, ax_canvas = panel_figure(figsize=(13, 7.5))
+grid = fig_detectors.add_gridspec(2, 3, height_ratios=(1, 1.1))
+ax_canvas.set_subplotspec(grid[0, 0])
+beside = grid[0, 2].subgridspec(1, 2, width_ratios=(1, 0.05), wspace=0.05)  # the FL map and its colour bar
+ax_maps = [fig_detectors.add_subplot(grid[0, 1]), fig_detectors.add_subplot(beside[0, 0], anchor="E")]
+ax_pr, ax_share, ax_cdf = (fig_detectors.add_subplot(grid[1, k]) for k in range(3))
+ax_canvas.imshow(test_task.canvases[0, 0], cmap="gray")
+i, j = divmod(int(test_task.score_map(test_task.labels, 0).argmax()), test_task.grid)
+ax_canvas.add_patch(plt.Rectangle((4 * j - 12.5, 4 * i - 12.5), 28, 28, fill=False, color="lime", lw=1.5))
+ax_canvas.set_title("a test canvas: find the 2 (green: the positive anchor)", fontsize=10)
+score_maps = [ax.imshow(torch.ones(test_task.grid, test_task.grid), cmap="magma", norm=LogNorm(1e-5, 1), animated=True)
+              for ax in ax_maps]
+for ax in ax_maps:  # the positive anchor, drawn over the map
+    ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, color="lime", lw=1.5, animated=True))
+    ax.title.set_animated(True)
+colorbar = fig_detectors.colorbar(score_maps[1], cax=fig_detectors.add_subplot(beside[0, 1]), label="p (log scale)")
+colorbar.set_ticks([1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1], labels=["0.00001", "0.0001", "0.001", "0.01", "0.1", "1"])
+colorbar.minorticks_off()
+for ax in (ax_canvas, *ax_maps):
+    ax.set(xticks=[], yticks=[])
+pr_curves = {name: ax_pr.plot([], [], color=color, animated=True)[0] for name, color in (("CE", "tab:purple"), ("FL", "tab:red"))}
+ax_pr.set(xlabel="recall", ylabel="precision", title="test anchors: precision-recall", xlim=(0, 1.02), ylim=(0, 1.02))
+share_rows = torch.arange(len(VIEWS)).flip(0).float() + torch.tensor([0.0, 0.0, 0.3, 0.3, 0.6, 0.6]).flip(0)
+share_bars = {part: ax_share.barh(share_rows, [0.0] * len(VIEWS), color=color, label=part, animated=True)
+              for part, color in COLORS.items()}
+ax_share.set_yticks(share_rows, VIEWS, fontsize=8)
+ax_share.set(xlabel="share of the total loss", xlim=(0, 1), title="where the loss goes (training anchors)")
+ax_share.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.07), ncol=3, handlelength=1)
+cdf_x = torch.linspace(0, 1, 400)  # 400 points of each curve
+cdf_curves = {g: ax_cdf.plot(cdf_x, cdf_x, lw=1.2, label=f"γ = {g:g}", animated=True)[0] for g in (0.0, 1.0, 2.0)}
+cdf_curves["yours"] = ax_cdf.plot(cdf_x, cdf_x, "k", lw=2.5, label="your γ", animated=True)[0]
+ax_cdf.set(xlabel="fraction of the negatives (easiest first)", ylabel="cumulative share of their loss",
+           title="negatives' loss, FL model's scores (Fig. 4)", xlim=(0, 1), ylim=(0, 1.02))
+ax_cdf.legend(fontsize=8, loc="upper left")  # no curve comes near it
 
 
-def show_detectors(gamma: float, alpha: float) -> plt.Figure:
+def show_detectors(gamma: float, alpha: float, anchors_per_batch: int = 4096) -> plt.Figure:
     """Top: a test canvas and both detectors' score maps; bottom: PR curves, where the loss goes, loss concentration."""
-    ce, fl = ce_run(), fl_run(gamma, alpha)
-    fig = plt.figure(figsize=(13, 7.5))
-    grid = fig.add_gridspec(2, 3, height_ratios=(1, 1.1))
-    top = [fig.add_subplot(grid[0, k]) for k in range(3)]
-    top[0].imshow(test_task.canvases[0, 0], cmap="gray")
-    i, j = divmod(int(test_task.score_map(test_task.labels, 0).argmax()), test_task.grid)
-    top[0].add_patch(plt.Rectangle((4 * j - 12.5, 4 * i - 12.5), 28, 28, fill=False, color="lime", lw=1.5))
-    top[0].set_title("a test canvas: find the 2 (green: the positive anchor)", fontsize=10)
-    for ax, (name, found) in zip(top[1:], (("cross-entropy", ce), (f"focal loss, γ = {gamma:g}, α = {alpha:g}", fl))):
-        image = ax.imshow(test_task.score_map(torch.sigmoid(found["test"]).cpu(), 0), cmap="magma",
-                          norm=LogNorm(1e-5, 1))
-        ax.set_title(f"{name}: p per anchor", fontsize=10)
-        ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, color="lime", lw=1.5))
-    colorbar = fig.colorbar(image, ax=top[2], fraction=0.046, label="p (log scale)")
-    colorbar.set_ticks([1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1], labels=["0.00001", "0.0001", "0.001", "0.01", "0.1", "1"])
-    colorbar.minorticks_off()
-    for ax in top:
-        ax.set(xticks=[], yticks=[])
-
-    ax_pr, ax_share, ax_cdf = (fig.add_subplot(grid[1, k]) for k in range(3))
-    for name, found, color in (("CE", ce, "tab:purple"), ("FL", fl, "tab:red")):
-        precision, recall = precision_recall_curve(found["test"], y_test)
-        keep = torch.cat([torch.nonzero(torch.diff(recall, prepend=torch.zeros(1))).flatten(), torch.tensor([len(recall) - 1])])
-        ax_pr.plot(recall[keep], precision[keep], color=color, label=f"{name}: AP {average_precision(found['test'], y_test):.3f}")
-    ax_pr.set(xlabel="recall", ylabel="precision", title="test anchors: precision-recall", ylim=(0, 1.02))
-    ax_pr.legend(fontsize=8, loc="lower left")
-
-    views = loss_views(gamma, alpha)
-    rows = torch.arange(len(views)).flip(0).float() + torch.tensor([0.0, 0.0, 0.3, 0.3, 0.6, 0.6]).flip(0)
-    left = torch.zeros(len(views))
-    for part, color in COLORS.items():
+    ce, fl = ce_run(anchors_per_batch), fl_run(gamma, alpha, anchors_per_batch)
+    for image, ax, (name, found) in zip(score_maps, ax_maps, (("cross-entropy", ce),
+                                                               (f"focal loss (γ = {gamma:g}, α = {alpha:g})", fl))):
+        image.set_data(test_task.score_map(torch.sigmoid(found["test"]).cpu(), 0))
+        ax.set_title(f"{name}\np per anchor", fontsize=10)  # two lines: the colour bar's labels are close
+    for name, found in (("CE", ce), ("FL", fl)):
+        pr_curves[name].set(data=found["curve"], label=f"{name}: AP {found['ap']:.3f}")
+    ax_pr.legend(fontsize=8, loc="lower left").set_animated(True)
+    views, left = loss_views(gamma, alpha, anchors_per_batch), torch.zeros(len(VIEWS))
+    for part, bars in share_bars.items():
         widths = torch.tensor([shares[part] for shares in views.values()])
-        ax_share.barh(rows, widths, left=left, color=color, label=part)
+        for bar, width, x in zip(bars, widths.tolist(), left.tolist()):
+            bar.set(x=x, width=width)
         left += widths
-    ax_share.set_yticks(rows, [f"{where}: {loss}" for where, loss in views], fontsize=8)
-    ax_share.set(xlabel="share of the total loss", xlim=(0, 1), title="where the loss goes (training anchors)")
-    ax_share.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.07), ncol=3, handlelength=1)
-
-    negatives = fl["train"][y_train == 0].detach().cpu()  # matplotlib draws from host memory
-    for g in sorted({0.0, 1.0, 2.0, gamma}):
-        loss = focal_loss(negatives, torch.zeros_like(negatives), g, 0.5).sort().values
-        cumulative = (loss.cumsum(0) / loss.sum())[torch.linspace(0, len(loss) - 1, 400).long()]  # 400 points
-        ax_cdf.plot(torch.linspace(0, 1, 400), cumulative, lw=2.5 if g == gamma else 1.2, label=f"γ = {g:g}")
-    ax_cdf.set(xlabel="fraction of the negatives (easiest first)", ylabel="cumulative share of their loss",
-               title="negatives' loss, FL model's scores (Fig. 4)")
-    ax_cdf.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    return fig
+    negatives = fl["train"][y_train == 0].detach().cpu()  # matplotlib reads host memory
+    for g, curve in cdf_curves.items():
+        loss = focal_loss(negatives, torch.zeros_like(negatives), gamma if g == "yours" else g, 0.5).sort().values
+        curve.set_ydata((loss.cumsum(0) / loss.sum())[torch.linspace(0, len(loss) - 1, len(cdf_x)).long()])
+    return fig_detectors
 
 
-live(show_detectors, gamma=slider(gamma, 0.0, 5.0, 0.5), alpha=slider(alpha, 0.05, 0.95, 0.05))
+if live_budget:  # the slider runs' cross-entropy detector, trained now: a move then trains only the focal-loss one
+    ce_run(**live_budget)
+live(show_detectors, budget=live_budget, gamma=slider(gamma, 0.0, 5.0, 0.5), alpha=slider(alpha, 0.05, 0.95, 0.05))
 
 # %% [markdown]
 # Things to try: γ = 0 with α = 0.5 (that is cross-entropy again, at half the scale); γ = 5 (in the gradient

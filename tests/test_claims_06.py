@@ -27,9 +27,15 @@ claim held; balanced-accuracy gains +0.070 .. +0.176, minority recall +0.120 .. 
 import ast
 import math
 
+import nbformat
 import pytest
 import torch
-from nbrun import NOTEBOOKS, assert_claims_hold, assert_solutions_folded, execute, printed, solution_text
+from nbclient import NotebookClient
+from nbrun import NOTEBOOKS, assert_claims_hold, assert_solutions_folded, execute, notebook_path, printed, solution_text
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
+
+from lessonlib.tools.build import KERNEL_ARGUMENTS, KERNEL_START_TIMEOUT
 
 NAME = "06_weighted_examples"
 # Seeds 1 and 2 also move the majority share (the long tail is left to the slider: the claims are calibrated with
@@ -115,3 +121,28 @@ def test_figures_are_plain_images():
     executed = execute(NAME, seed=0)
     images = [o for c in executed.notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 2  # the E_n figure and the schemes
+
+
+def run_until_then(marker: str, probe: str) -> str:
+    """Run the notebook at quick scale in one kernel up to the cell containing `marker`, then `probe`: what it printed."""
+    nb = parameterize_notebook(load_notebook_node(str(notebook_path(NAME))), {"scale": "quick"}, kernel_name="python3")
+    last = next(i for i, cell in enumerate(nb.cells) if marker in cell.source)
+    nb.cells = [*nb.cells[:last + 1], nbformat.v4.new_code_cell(probe)]
+    NotebookClient(nb, kernel_name="python3", timeout=300, startup_timeout=KERNEL_START_TIMEOUT,
+                   extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    return "".join(output.get("text", "") for output in nb.cells[-1].outputs if output.output_type == "stream")
+
+
+SAME_PNG_PROBE = """\
+from lessonlib.live import panels
+panel = next(p for p in panels() if p.experiment.__name__ == "show_effective_number")
+default = panel.cache[tuple(sorted(panel.values().items()))]
+visits = [dict(beta=0.999), dict(beta=0.9), dict(majority=0.5), dict(shape="long_tail"), dict(beta=0.999)]
+pngs = [panel.render(**values) for values in visits]
+print([pngs.index(png) for png in pngs], pngs[0] == default)"""
+
+
+@pytest.mark.notebook
+def test_the_effective_number_panel_gives_the_same_png_for_the_same_values_after_visiting_others():
+    """Its kept figure (lessonlib.plots.panel_figure) carries nothing over from one move to the next."""
+    assert run_until_then("live(show_effective_number", SAME_PNG_PROBE).split() == ["[0,", "1,", "2,", "3,", "0]", "True"]

@@ -31,10 +31,24 @@ The loss and gradient ratios are exact (closed form, checked against the noteboo
 import ast
 import math
 
+import nbformat
 import pytest
 import torch
 import torch.nn.functional as F
-from nbrun import NOTEBOOKS, assert_claims_hold, assert_solutions_folded, execute, solution_text, stub_verdict
+from nbclient import NotebookClient
+from nbrun import (
+    NOTEBOOKS,
+    assert_claims_hold,
+    assert_solutions_folded,
+    execute,
+    notebook_path,
+    solution_text,
+    stub_verdict,
+)
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
+
+from lessonlib.tools.build import KERNEL_ARGUMENTS, KERNEL_START_TIMEOUT
 
 NAME = "07_focal_loss"
 # Seeds 1 and 2 also move the knobs: a 1:575 imbalance; alpha 0.5 with more label noise.
@@ -126,3 +140,32 @@ def test_the_unfilled_exercise_says_not_done_and_the_solution_passes_its_checker
     assert_solutions_folded(executed)  # and on the HTML page, only inside a closed <details>
     assert "4. gamma = 5, p_t = 0.1: FL's push is 1.35x CE's, larger" in solutions
     assert "4. gamma = 5, p_t = 0.5: FL's push is 0.14x CE's, smaller (it falls below CE's at p_t = 0.20)" in solutions
+
+
+def run_until_then(marker: str, probe: str) -> str:
+    """Run the notebook at quick scale in one kernel up to the cell containing `marker`, then `probe`: what it printed."""
+    nb = parameterize_notebook(load_notebook_node(str(notebook_path(NAME))), {"scale": "quick"}, kernel_name="python3")
+    last = next(i for i, cell in enumerate(nb.cells) if marker in cell.source)
+    nb.cells = [*nb.cells[:last + 1], nbformat.v4.new_code_cell(probe)]
+    NotebookClient(nb, kernel_name="python3", timeout=300, startup_timeout=KERNEL_START_TIMEOUT,
+                   extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    return "".join(output.get("text", "") for output in nb.cells[-1].outputs if output.output_type == "stream")
+
+
+SAME_PNG_PROBE = """\
+from lessonlib.live import panels
+for name, visits in (("show_gradient", [dict(gamma=g) for g in (2.0, 0.0, 5.0, 2.0)]),
+                     ("show_loss_curves", [dict(gamma=2.0, alpha=0.25), dict(gamma=0.0, alpha=0.25),
+                                           dict(gamma=5.0, alpha=0.75), dict(gamma=2.0, alpha=0.25)])):
+    panel = next(p for p in panels() if p.experiment.__name__ == name)
+    default = panel.cache[tuple(sorted(panel.values().items()))]
+    pngs = [panel.render(**values) for values in visits]
+    print(name, [pngs.index(png) for png in pngs], pngs[0] == default)"""
+
+
+@pytest.mark.notebook
+def test_the_formula_panels_give_the_same_png_for_the_same_values_after_visiting_others():
+    """Their kept figures (lessonlib.plots.panel_figure) carry nothing over from one move to the next (no training:
+    the notebook runs only up to the loss-curve panel)."""
+    printed_lines = run_until_then("live(show_loss_curves", SAME_PNG_PROBE).splitlines()
+    assert printed_lines == ["show_gradient [0, 1, 2, 0] True", "show_loss_curves [0, 1, 2, 0] True"]
