@@ -16,6 +16,10 @@ from dataclasses import dataclass, replace
 REPOSITORY = "https://github.com/lesson6-course/learning-and-optimization"  # a GitHub repository (Colab, Binder)
 BRANCH = "main"
 
+# The notebooks' file names (notebooks/NN_slug.ipynb and .py) and the scales every notebook and tool accepts.
+NOTEBOOK_PATTERN = "[0-9][0-9]_*"
+SCALES = ("quick", "full", "auto")
+
 # Where in training each technique acts: the columns of 00_overview's picture, in order, with their colours.
 STAGES = {
     "before training": "tab:blue",

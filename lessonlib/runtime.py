@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-SCALES = ("quick", "full", "auto")
+from lessonlib.course_map import SCALES
 
 
 class ParameterError(ValueError):

@@ -54,7 +54,6 @@ from torchvision.ops import sigmoid_focal_loss
 
 from lessonlib.claims import claim, figure, show_claims
 from lessonlib.data import load_dataset
-from lessonlib.dense import FEATURES, canvas_batches, flip_labels, make_dense_task
 from lessonlib.exercises import solution
 from lessonlib.exercises.focal_loss import check_softmax_focal_loss
 from lessonlib.flashcards import quiz
@@ -64,6 +63,7 @@ from lessonlib.metrics import average_precision, precision_recall_curve
 from lessonlib.models import mlp
 from lessonlib.plots import panel_figure
 from lessonlib.runtime import between, one_of, start
+from lessonlib.topics.dense_detection import FEATURES, canvas_batches, flip_labels, make_dense_task
 from lessonlib.train import run_steps
 
 run = start(scale, seed, gamma=between(gamma, 0.0, 5.0), alpha=between(alpha, 0.05, 0.95),
@@ -402,13 +402,13 @@ def loss_views(gamma: float, alpha: float, anchors_per_batch: int = 4096) -> dic
 
 # %% [markdown]
 # Move γ and α: each move trains a focal-loss detector; the cross-entropy one is trained once. At quick scale a move
-# trains on batches of half as many anchors (the same number of steps), to answer within a second (the line under
-# the sliders says so), and so does the cross-entropy detector it is compared with: compare the two within one
-# figure, not with the figure above.
+# trains on batches of a quarter of the anchors (4 canvases instead of 16, the same number of steps), to answer within
+# a second (the line under the sliders says so), and so does the cross-entropy detector it is compared with: compare
+# the two within one figure, not with the figure above.
 
 # %%
 COLORS = {"easy negatives": "tab:gray", "hard negatives": "tab:orange", "positives": "tab:blue"}
-live_budget = run.pick(quick=dict(anchors_per_batch=1024), full=None)  # slider moves at quick scale: 1/4 the anchors
+live_budget = run.pick(quick=dict(anchors_per_batch=1024), full=None)  # slider moves at quick scale: a quarter
 VIEWS = [f"{where}: {loss}" for where in ("at the start", "FL model's scores", "each its own model") for loss in ("CE", "FL")]
 
 # The panel's one figure, kept: the test canvas, colour bar, axes and labels are drawn once; what a move changes (score

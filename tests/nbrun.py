@@ -21,6 +21,7 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (requirem
     import tomli as tomllib
 
 from lessonlib.claims import CLAIMS_MIMETYPE
+from lessonlib.course_map import NOTEBOOK_PATTERN
 from lessonlib.files import locked
 from lessonlib.measure import MIMETYPE
 from lessonlib.tools.page import render_html
@@ -42,7 +43,7 @@ def notebook_path(name: str) -> Path:
 
 def all_notebooks() -> list[str]:
     """The names of every numbered notebook, in lecture order."""
-    return sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    return sorted(p.stem for p in NOTEBOOKS.glob(f"{NOTEBOOK_PATTERN}.ipynb"))
 
 
 @dataclass

@@ -1,11 +1,11 @@
-"""Unit tests of lessonlib.dense: anchors line up with the digits, one positive per canvas, label flips, batches."""
+"""Unit tests of lessonlib.topics.dense_detection: anchors line up with the digits, one positive per canvas, label flips, batches."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 
 from lessonlib.data import ImageSet
-from lessonlib.dense import FEATURES, anchor_features, canvas_batches, flip_labels, make_dense_task
+from lessonlib.topics.dense_detection import FEATURES, anchor_features, canvas_batches, flip_labels, make_dense_task
 
 
 def digits(n: int = 40) -> ImageSet:

@@ -47,6 +47,7 @@ from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
 
 from lessonlib.claims import CLAIMS_MIMETYPE
+from lessonlib.course_map import NOTEBOOK_PATTERN, SCALES
 from lessonlib.files import write_atomic
 from lessonlib.measure import MIMETYPE
 from lessonlib.tools.kernels import use_kernel_environment
@@ -70,8 +71,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
 ROOT = Path(__file__).resolve().parents[2]
-SCALES = ("quick", "full", "auto")
-PATTERN = "[0-9][0-9]_*.ipynb"
+PATTERN = f"{NOTEBOOK_PATTERN}.ipynb"
 CACHE_VERSION = 3
 LIB_DIR, DATA_DIR = ROOT / "lessonlib", ROOT / "data"  # their files are part of every notebook's cache key
 DOWNLOADED = "torchvision"  # data/torchvision/: full datasets downloaded at full scale, keyed by name and size

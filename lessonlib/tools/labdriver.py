@@ -40,12 +40,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lessonlib.course_map import NOTEBOOK_PATTERN
+from lessonlib.tools.kernels import kernel_environment
 from lessonlib.tools.page import CHROMIUM_CANDIDATES, find_chromium  # noqa: F401 (one search for Chromium)
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "build" / "browser"
-NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+NOTEBOOK_GLOB = f"{NOTEBOOK_PATTERN}.ipynb"
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -150,7 +152,7 @@ class JupyterLab:
 
     def environment(self) -> dict[str, str]:
         """The server's (and so the kernels') environment: private Jupyter folders, the progress file."""
-        env = dict(os.environ)
+        env = kernel_environment(progress_file=self.progress_file)  # inline figures, the temporary progress file
         folders = {name: self.home / name for name in ("config", "data", "runtime", "settings", "workspaces", "ipython")}
         for folder in folders.values():
             folder.mkdir(parents=True, exist_ok=True)
@@ -158,10 +160,10 @@ class JupyterLab:
             "JUPYTER_CONFIG_DIR": str(folders["config"]), "JUPYTER_DATA_DIR": str(folders["data"]),
             "JUPYTER_RUNTIME_DIR": str(folders["runtime"]), "JUPYTERLAB_SETTINGS_DIR": str(folders["settings"]),
             "JUPYTERLAB_WORKSPACES_DIR": str(folders["workspaces"]), "IPYTHONDIR": str(folders["ipython"]),
-            "LESSON6_PROGRESS": str(self.progress_file), "PYTHONUNBUFFERED": "1",
+            "PYTHONUNBUFFERED": "1",
         })
-        for name in ("JUPYTER_TOKEN", "MPLBACKEND", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH"):
-            env.pop(name, None)  # MPLBACKEND=Agg would drop every inline figure
+        for name in ("JUPYTER_TOKEN", "JUPYTER_PATH", "JUPYTER_CONFIG_PATH"):
+            env.pop(name, None)
         return env
 
     def _write_config(self) -> None:

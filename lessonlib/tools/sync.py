@@ -29,7 +29,7 @@ from lessonlib.course import (
     colab_badge,
     notebooks,
 )
-from lessonlib.course_map import NOTEBOOKS, Notebook
+from lessonlib.course_map import NOTEBOOK_PATTERN, NOTEBOOKS, Notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCES_IN = ("README.md", "notebooks", "lessonlib", "tests", "benchmarks")  # where `NN_slug` is renumbered
@@ -163,7 +163,7 @@ def generated(root: Path) -> dict[Path, str]:
 def moves(root: Path) -> dict[Path, Path]:
     """The files to rename for notebooks whose number changed: the .py/.ipynb pair and its tests/test_claims_NN.py."""
     folder, slugs = root / "notebooks", {entry.slug for entry in NOTEBOOKS}
-    strays = [p.name for p in sorted(folder.glob("[0-9][0-9]_*.py")) if p.stem[3:] not in slugs]
+    strays = [p.name for p in sorted(folder.glob(f"{NOTEBOOK_PATTERN}.py")) if p.stem[3:] not in slugs]
     if strays:  # e.g. a slug renamed in the map: making its notebook from the template would lose the old one
         raise SyncError(f"not in the course map: {', '.join(strays)}. Add an entry for each to lessonlib/course_map.py, "
                         "or give the file its entry's slug (git mv), or remove it; then sync again.")
@@ -222,7 +222,7 @@ def pair(root: Path) -> list[Path]:
     import jupytext  # an authoring tool (requirements-dev.txt), not needed by the notebooks
     from jupytext.cli import jupytext as jupytext_cli
 
-    sources = sorted((root / "notebooks").glob("[0-9][0-9]_*.py"))
+    sources = sorted((root / "notebooks").glob(f"{NOTEBOOK_PATTERN}.py"))
     changed = [source for source in sources if not source.with_suffix(".ipynb").exists()
                or cells(jupytext.read(source)) != cells(nbformat.read(source.with_suffix(".ipynb"), as_version=4))]
     if changed:
