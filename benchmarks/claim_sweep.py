@@ -25,6 +25,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from lessonlib.course_map import NOTEBOOK_PATTERN
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "build" / "sweeps"
@@ -116,7 +118,7 @@ def main() -> None:
             fixed[name] = ast.literal_eval(text)
         except (ValueError, SyntaxError):
             fixed[name] = text
-    sources = [s for s in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py")) if any(s.stem.startswith(p) for p in args.only)]
+    sources = [s for s in sorted(NOTEBOOKS.glob(f"{NOTEBOOK_PATTERN}.py")) if any(s.stem.startswith(p) for p in args.only)]
     OUT.mkdir(parents=True, exist_ok=True)
     for source in sources:
         jobs = [fixed | {"seed": seed} for seed in seed_range(args.seeds)]

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from lessonlib.course_map import NOTEBOOK_PATTERN, SCALES
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
@@ -40,10 +42,10 @@ def main() -> None:
     """Parse the arguments, run the chosen notebooks one after another, print what each measured."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("only", nargs="*", help="notebook name prefixes (default: all)")
-    parser.add_argument("--scale", default="auto", choices=("quick", "full", "auto"))
+    parser.add_argument("--scale", default="auto", choices=SCALES)
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per notebook")
     args = parser.parse_args()
-    sources = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+    sources = sorted(NOTEBOOKS.glob(f"{NOTEBOOK_PATTERN}.py"))
     if args.only:
         sources = [s for s in sources if any(s.stem.startswith(p) for p in args.only)]
     table = []

@@ -31,6 +31,7 @@ from nbclient.exceptions import CellExecutionError
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
+from lessonlib.course_map import SCALES
 from lessonlib.live import Panel, panels
 from lessonlib.tools.build import KERNEL_ARGUMENTS, KERNEL_START_TIMEOUT, ROOT, find_notebooks, select
 
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     """Measure the chosen notebooks, print the tables, optionally write them as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="notebooks to measure (name prefixes); default: all")
-    parser.add_argument("--scale", default="quick", choices=("quick", "full", "auto"))
+    parser.add_argument("--scale", default="quick", choices=SCALES)
     parser.add_argument("--moves", type=int, default=3, help="slider steps towards max and towards min")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell (default: 900)")
     parser.add_argument("--notebooks-dir", type=Path, default=ROOT / "notebooks")

@@ -17,6 +17,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from lessonlib.course_map import NOTEBOOK_PATTERN
 from lessonlib.tools import build
 from lessonlib.tools import page as buildpage
 
@@ -164,7 +165,7 @@ def test_formulas_become_mathml_outside_code_only() -> None:
 def test_every_formula_of_the_lecture_converts_to_mathml() -> None:
     """latex2mathml supports the LaTeX the notebooks use (a fallback would show the source instead)."""
     count = 0
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted((ROOT / "notebooks").glob(f"{NOTEBOOK_PATTERN}.ipynb")):
         nb = nbformat.read(path, as_version=4)
         for formula in buildpage.typeset(nb):
             count += 1

@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from lessonlib.course import PLACEHOLDER, SETUP_CELL, TEMPLATE, colab_badge, names, notebook, notebooks
+from lessonlib.course_map import NOTEBOOK_PATTERN
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"  # not from nbrun: it imports torch (seconds)
 NAMES = names()
@@ -41,7 +42,7 @@ def test_the_notebooks_are_the_course_maps():
     """notebooks/ holds a .py and an .ipynb for each entry of lessonlib/course_map.py, and no other numbered one."""
     assert all(re.fullmatch(r"\d\d_[a-z0-9_]+", name) for name in NAMES)
     for suffix in (".py", ".ipynb"):
-        assert sorted(p.stem for p in NOTEBOOKS.glob(f"[0-9][0-9]_*{suffix}")) == NAMES, suffix
+        assert sorted(p.stem for p in NOTEBOOKS.glob(f"{NOTEBOOK_PATTERN}{suffix}")) == NAMES, suffix
     assert not (NOTEBOOKS / f"{TEMPLATE}.ipynb").exists(), "the template is a .py only (nbval would run an .ipynb)"
 
 
