@@ -107,7 +107,7 @@ run = start(scale, seed, gamma=between(gamma, 0.0, 5.0), alpha=between(alpha, 0.
 # %% [markdown]
 # ## From scratch
 #
-# Four lines, checked against `torchvision.ops.sigmoid_focal_loss` (which takes logits, as we do).
+# A few lines, checked against `torchvision.ops.sigmoid_focal_loss` (which takes logits, as we do).
 
 # %%
 def focal_loss(logits: torch.Tensor, targets: torch.Tensor, gamma: float = 2.0, alpha: float = 0.25) -> torch.Tensor:
@@ -115,7 +115,10 @@ def focal_loss(logits: torch.Tensor, targets: torch.Tensor, gamma: float = 2.0, 
     p = torch.sigmoid(logits)
     p_t = torch.where(targets == 1, p, 1 - p)
     alpha_t = torch.where(targets == 1, alpha, 1 - alpha)
-    return alpha_t * (1 - p_t) ** gamma * F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+    # In float32, 1 - p_t of a very easy example is exactly 0, where (1 - p_t)^gamma has an infinite slope for
+    # gamma < 1 (NaN gradients): the smallest positive float instead, whose gradient the clamp sets to 0.
+    easiness = (1 - p_t).clamp_min(torch.finfo(p_t.dtype).tiny)
+    return alpha_t * easiness ** gamma * F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
 
 
 generator = run.generator()

@@ -14,6 +14,9 @@ from typing import Any
 
 import nbformat
 import papermill
+from nbclient import NotebookClient
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
 
 try:
     import tomllib
@@ -24,6 +27,7 @@ from lessonlib.claims import CLAIMS_MIMETYPE
 from lessonlib.course_map import NOTEBOOK_PATTERN
 from lessonlib.files import locked
 from lessonlib.measure import MIMETYPE
+from lessonlib.tools.build import KERNEL_ARGUMENTS, KERNEL_START_TIMEOUT
 from lessonlib.tools.page import render_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,3 +188,23 @@ def stub_verdict(executed: Executed) -> str:
     """What the write-it-yourself cells showed: their checkers' verdicts ("… not done yet" while unfilled)."""
     stubs = [c for c in executed.notebook.cells if c.cell_type == "code" and "raise NotImplementedError" in c.source]
     return "".join(printed(Executed(nbformat.v4.new_notebook(cells=[cell]), {}, executed.path, {})) for cell in stubs)
+
+
+def run_until_then(name: str, marker: str, probe: str) -> str:
+    """Run notebook `name` at quick scale in one kernel up to the cell containing `marker`, then `probe`: what it printed."""
+    nb = parameterize_notebook(load_notebook_node(str(notebook_path(name))), {"scale": "quick"}, kernel_name="python3")
+    last = next(i for i, cell in enumerate(nb.cells) if marker in cell.source)
+    nb.cells = [*nb.cells[:last + 1], nbformat.v4.new_code_cell(probe)]
+    NotebookClient(nb, kernel_name="python3", timeout=300, startup_timeout=KERNEL_START_TIMEOUT,
+                   extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    return "".join(output.get("text", "") for output in nb.cells[-1].outputs if output.output_type == "stream")
+
+
+def notebook_functions(name: str, *functions: str, scope: dict[str, Any]) -> dict[str, Any]:
+    """Functions defined in notebook `name`'s source, executed on their own with `scope` as their globals."""
+    tree = ast.parse((NOTEBOOKS / f"{name}.py").read_text(encoding="utf-8"))
+    nodes = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in functions]
+    assert {n.name for n in nodes} == set(functions), f"{name}.py defines only {sorted(n.name for n in nodes)}"
+    scope = dict(scope)
+    exec(compile(ast.Module(nodes, []), name, "exec"), scope)
+    return {function: scope[function] for function in functions}

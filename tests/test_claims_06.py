@@ -24,18 +24,19 @@ claim held; balanced-accuracy gains +0.070 .. +0.176, minority recall +0.120 .. 
 -0.040 .. -0.096, majority precision +0.180 .. +0.285, minority precision on the training mix -0.167 .. -0.347.
 """
 
-import ast
 import math
 
-import nbformat
 import pytest
 import torch
-from nbclient import NotebookClient
-from nbrun import NOTEBOOKS, assert_claims_hold, assert_solutions_folded, execute, notebook_path, printed, solution_text
-from papermill.iorw import load_notebook_node
-from papermill.parameterize import parameterize_notebook
-
-from lessonlib.tools.build import KERNEL_ARGUMENTS, KERNEL_START_TIMEOUT
+from nbrun import (
+    assert_claims_hold,
+    assert_solutions_folded,
+    execute,
+    notebook_functions,
+    printed,
+    run_until_then,
+    solution_text,
+)
 
 NAME = "06_weighted_examples"
 # Seeds 1 and 2 also move the majority share (the long tail is left to the slider: the claims are calibrated with
@@ -50,14 +51,6 @@ EXPECTED_CLAIMS = {"inverse_raises_balanced_accuracy", "effective_raises_balance
 def executed(request):
     return execute(NAME, **request.param)
 
-
-def notebook_function(name: str):
-    """A function defined in the notebook's source, executed on its own (with torch in scope)."""
-    tree = ast.parse((NOTEBOOKS / f"{NAME}.py").read_text())
-    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
-    scope = {"torch": torch}
-    exec(compile(ast.Module([node], []), NAME, "exec"), scope)
-    return scope[name]
 
 
 @pytest.mark.claim
@@ -76,7 +69,8 @@ def test_the_card_12_trade_off_has_a_measured_source(executed):
 
 def test_effective_number_is_not_close_to_n_at_the_defaults():
     """Cui et al. 2019: E_n = (1 - beta^n) / (1 - beta) approaches n only when n << 1/(1 - beta)."""
-    effective_number, class_weights = notebook_function("effective_number"), notebook_function("class_weights")
+    found = notebook_functions(NAME, "effective_number", "class_weights", scope={"torch": torch})
+    effective_number, class_weights = found["effective_number"], found["class_weights"]
     counts = torch.tensor([640.0, 53, 53, 53], dtype=torch.float64)
     e_n = effective_number(counts, 0.999)
     assert e_n[0].item() == pytest.approx((1 - 0.999**640) / 0.001) and round(e_n[0].item()) == 473
@@ -109,7 +103,7 @@ def test_the_exercises_stub_says_not_done_and_the_solutions_are_right_and_folded
 
 def test_exercise_4s_numbers_follow_from_the_counts():
     """At the default counts (640 and 53), beta = 0.99 gives a weight ratio of 2.42, far from inverse frequency's 12.08."""
-    effective_number = notebook_function("effective_number")
+    effective_number = notebook_functions(NAME, "effective_number", scope={"torch": torch})["effective_number"]
     counts = torch.tensor([640.0, 53.0], dtype=torch.float64)
     ratio = (effective_number(counts[0], 0.99) / effective_number(counts[1], 0.99)).item()
     assert ratio == pytest.approx(2.42, abs=0.005) and 640 / 53 == pytest.approx(12.08, abs=0.005)
@@ -122,15 +116,6 @@ def test_figures_are_plain_images():
     images = [o for c in executed.notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 2  # the E_n figure and the schemes
 
-
-def run_until_then(marker: str, probe: str) -> str:
-    """Run the notebook at quick scale in one kernel up to the cell containing `marker`, then `probe`: what it printed."""
-    nb = parameterize_notebook(load_notebook_node(str(notebook_path(NAME))), {"scale": "quick"}, kernel_name="python3")
-    last = next(i for i, cell in enumerate(nb.cells) if marker in cell.source)
-    nb.cells = [*nb.cells[:last + 1], nbformat.v4.new_code_cell(probe)]
-    NotebookClient(nb, kernel_name="python3", timeout=300, startup_timeout=KERNEL_START_TIMEOUT,
-                   extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
-    return "".join(output.get("text", "") for output in nb.cells[-1].outputs if output.output_type == "stream")
 
 
 SAME_PNG_PROBE = """\
@@ -145,4 +130,4 @@ print([pngs.index(png) for png in pngs], pngs[0] == default)"""
 @pytest.mark.notebook
 def test_the_effective_number_panel_gives_the_same_png_for_the_same_values_after_visiting_others():
     """Its kept figure (lessonlib.plots.panel_figure) carries nothing over from one move to the next."""
-    assert run_until_then("live(show_effective_number", SAME_PNG_PROBE).split() == ["[0,", "1,", "2,", "3,", "0]", "True"]
+    assert run_until_then(NAME, "live(show_effective_number", SAME_PNG_PROBE).split() == ["[0,", "1,", "2,", "3,", "0]", "True"]

@@ -28,29 +28,23 @@ canvases, 200 Adam steps, gamma 2, alpha 0.25, label noise 0.2), min / median / 
 The loss and gradient ratios are exact (closed form, checked against the notebook's own focal_loss).
 """
 
-import ast
 import math
 
-import nbformat
 import pytest
 import torch
 import torch.nn.functional as F
-from nbclient import NotebookClient
 from nbrun import (
-    NOTEBOOKS,
     assert_claims_hold,
     assert_solutions_folded,
     execute,
-    notebook_path,
+    notebook_functions,
+    run_until_then,
     solution_text,
     stub_verdict,
 )
-from papermill.iorw import load_notebook_node
-from papermill.parameterize import parameterize_notebook
-
-from lessonlib.tools.build import KERNEL_ARGUMENTS, KERNEL_START_TIMEOUT
 
 NAME = "07_focal_loss"
+SCOPE = {"torch": torch, "F": F, "math": math}  # what the notebook's functions use
 # Seeds 1 and 2 also move the knobs: a 1:575 imbalance; alpha 0.5 with more label noise.
 RUNS = [dict(seed=0), dict(seed=1, canvas=96), dict(seed=2, alpha=0.5, label_noise=0.3)]
 EXPECTED_CLAIMS = {"loss_ratio_exact", "gradient_pushes_hard_examples_harder", "ce_spends_on_easy_negatives",
@@ -63,15 +57,6 @@ def executed(request):
     return execute(NAME, **request.param)
 
 
-def notebook_functions(*names: str) -> dict:
-    """Functions defined in the notebook's source, executed on their own (torch, F and math in scope)."""
-    tree = ast.parse((NOTEBOOKS / f"{NAME}.py").read_text())
-    nodes = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in names]
-    assert {n.name for n in nodes} == set(names)
-    scope = {"torch": torch, "F": F, "math": math}
-    exec(compile(ast.Module(nodes, []), NAME, "exec"), scope)
-    return scope
-
 
 @pytest.mark.claim
 def test_every_declared_claim_holds(executed):
@@ -80,7 +65,7 @@ def test_every_declared_claim_holds(executed):
 
 def test_the_notebooks_focal_loss_is_100x_below_cross_entropy_at_0_9_and_about_1000x_at_0_968():
     """Evaluate the notebook's own focal_loss against cross-entropy (not the closed form against itself)."""
-    focal_loss = notebook_functions("focal_loss")["focal_loss"]
+    focal_loss = notebook_functions(NAME, "focal_loss", scope=SCOPE)["focal_loss"]
     positive = torch.tensor(1.0, dtype=torch.float64)
     for p_t, expected in ((0.9, 100.0), (0.968, 976.5625)):
         logit = torch.logit(torch.tensor(p_t, dtype=torch.float64))
@@ -92,9 +77,21 @@ def test_the_notebooks_focal_loss_is_100x_below_cross_entropy_at_0_9_and_about_1
     assert ratio.item() == pytest.approx(100.0, rel=1e-9)
 
 
+def test_a_gamma_below_one_gives_finite_gradients_for_examples_float32_calls_certain():
+    """For gamma < 1, (1 - p_t)^gamma has an infinite slope at p_t = 1, where float32 rounds very easy examples."""
+    focal_loss = notebook_functions(NAME, "focal_loss", scope=SCOPE)["focal_loss"]
+    logits = torch.tensor([-40.0, -20.0, 0.0, 20.0, 40.0], requires_grad=True)  # sigmoid(+-20) rounds to 1 or 0
+    targets = torch.tensor([0.0, 0.0, 1.0, 1.0, 1.0])
+    for gamma in (0.25, 0.5, 2.0):
+        logits.grad = None
+        focal_loss(logits, targets, gamma=gamma).sum().backward()
+        assert torch.isfinite(logits.grad).all(), (gamma, logits.grad)
+        assert logits.grad[2] < 0  # the hard example (p_t = 0.5) still pushes its logit up
+
+
 def test_the_gradient_formula_matches_autograd_and_the_focus_lives_on_hard_examples():
     """Lin et al. 2017, appendix B: dFL/dx = (1 - p_t)^gamma (gamma p_t log p_t + p_t - 1), for a positive."""
-    found = notebook_functions("focal_loss", "focal_gradient")
+    found = notebook_functions(NAME, "focal_loss", "focal_gradient", scope=SCOPE)
     p_t = torch.linspace(0.001, 0.999, 999, dtype=torch.float64)
     for gamma in (0.0, 0.5, 1.0, 2.0, 5.0):
         x = torch.logit(p_t).requires_grad_()
@@ -120,7 +117,7 @@ def test_figures_are_plain_images():
 
 def test_the_gradient_ratio_crosses_cross_entropys_once_and_at_1_over_e_for_gamma_1():
     """What the prose under the gradient figure states, for every gamma of the slider (0.25 to 5)."""
-    found = notebook_functions("focal_gradient")
+    found = notebook_functions(NAME, "focal_gradient", scope=SCOPE)
     p_t = torch.linspace(0.001, 0.999, 999, dtype=torch.float64)
     crossings = []
     for gamma in [0.25 * k for k in range(1, 21)]:
@@ -142,15 +139,6 @@ def test_the_unfilled_exercise_says_not_done_and_the_solution_passes_its_checker
     assert "4. gamma = 5, p_t = 0.5: FL's push is 0.14x CE's, smaller (it falls below CE's at p_t = 0.20)" in solutions
 
 
-def run_until_then(marker: str, probe: str) -> str:
-    """Run the notebook at quick scale in one kernel up to the cell containing `marker`, then `probe`: what it printed."""
-    nb = parameterize_notebook(load_notebook_node(str(notebook_path(NAME))), {"scale": "quick"}, kernel_name="python3")
-    last = next(i for i, cell in enumerate(nb.cells) if marker in cell.source)
-    nb.cells = [*nb.cells[:last + 1], nbformat.v4.new_code_cell(probe)]
-    NotebookClient(nb, kernel_name="python3", timeout=300, startup_timeout=KERNEL_START_TIMEOUT,
-                   extra_arguments=KERNEL_ARGUMENTS, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
-    return "".join(output.get("text", "") for output in nb.cells[-1].outputs if output.output_type == "stream")
-
 
 SAME_PNG_PROBE = """\
 from lessonlib.live import panels
@@ -167,5 +155,5 @@ for name, visits in (("show_gradient", [dict(gamma=g) for g in (2.0, 0.0, 5.0, 2
 def test_the_formula_panels_give_the_same_png_for_the_same_values_after_visiting_others():
     """Their kept figures (lessonlib.plots.panel_figure) carry nothing over from one move to the next (no training:
     the notebook runs only up to the loss-curve panel)."""
-    printed_lines = run_until_then("live(show_loss_curves", SAME_PNG_PROBE).splitlines()
+    printed_lines = run_until_then(NAME, "live(show_loss_curves", SAME_PNG_PROBE).splitlines()
     assert printed_lines == ["show_gradient [0, 1, 2, 0] True", "show_loss_curves [0, 1, 2, 0] True"]
