@@ -220,11 +220,16 @@ test_set = relabel(test_pool, torch.cat([torch.nonzero(test_pool.labels == c).fl
 
 
 @lru_cache(maxsize=8)
-def imbalanced_train_set(majority: float, shape: str, draw: int = 0):
-    """n_train images with the given class shares (scaled down if a class has too few images), chosen by seed and draw."""
+def class_counts(majority: float, shape: str) -> torch.Tensor:
+    """Images per class for these shares of n_train (scaled down if a class has too few images)."""
     wanted = (class_shares(majority, shape) * n_train).round().clamp(min=1)
     available = torch.tensor([float(len(b)) for b in by_class])
-    counts = (wanted * min(1.0, (available / wanted).min().item())).floor().clamp(min=1).long()
+    return (wanted * min(1.0, (available / wanted).min().item())).floor().clamp(min=1).long()
+
+
+def imbalanced_train_set(majority: float, shape: str, draw: int = 0):
+    """n_train images with the given class shares (see class_counts), chosen by seed and draw."""
+    counts = class_counts(majority, shape)
     generator = run.generator(1 + 10 * draw)
     index = torch.cat([b[torch.randperm(len(b), generator=generator)[:n]] for b, n in zip(by_class, counts.tolist())])
     return relabel(train_pool, index).to(run.device)
@@ -387,14 +392,19 @@ ax_weight.set(xscale="log", yscale="log", xticks=[1, 10, 100, 1000, 10000],
               xticklabels=["0", "0.9", "0.99", "0.999", "0.9999"], xlabel="β (on a log scale of 1/(1 − β))",
               ylabel=f"weight of an image relative to {names[0]}")
 ax_weight.title.set_animated(True)
+# one frame for every move (the right one changes only by decades): their ticks are not drawn at every move
+ax_effective.set(xlim=(0.8, 1.25e5), ylim=(0.8, 1.25e5))
+ax_weight.set_xlim(0.8, 1.25e5)
 
 
 def show_effective_number(beta: float, majority: float, shape: str) -> plt.Figure:
     """Left: E_n against n for several beta, this training set's counts marked; right: class weights against beta."""
-    counts = torch.bincount(imbalanced_train_set(majority, shape).labels.cpu(), minlength=K).double()
+    counts = class_counts(majority, shape).double()
     with fig_effective.redrawn():  # what this block draws replaces what the last move drew
         draw_effective_numbers(ax_effective, counts, beta)
         draw_class_weights(ax_weight, counts, beta)
+    # the frame changes only when the largest weight crosses a decade: most moves reuse the drawn ticks
+    ax_weight.set_ylim(0.8, 10 ** math.ceil(math.log10(1.5 * (counts.max() / counts.min()).item())))
     return fig_effective
 
 

@@ -1,4 +1,5 @@
 import struct
+from typing import Any
 
 import ipywidgets as widgets
 import matplotlib
@@ -263,3 +264,32 @@ def test_a_redrawn_block_replaces_what_the_last_one_drew(shown):
     for k in (2, 4, 1, 3):
         panel.controls["k"].value = k
         assert panel.image.value == first[k], k
+
+
+def three_panels(limits: tuple[float, float]) -> tuple[PanelFigure, Any]:
+    """A kept figure of three log axes with static curves and an animated one; the first axes' y limits given."""
+    fig, axes = panel_figure(1, 3, figsize=(7, 2.4))
+    for k, ax in enumerate(axes):
+        ax.plot([1, 2, 3], [1, 10 ** (k + 1), 100], lw=1)
+        ax.plot([1, 3], [2, 3], "k", animated=True)
+        ax.set(yscale="log", title=f"axes {k}", xlabel="step")
+    axes[0].set_ylim(*limits)
+    return fig, axes
+
+
+@pytest.mark.parametrize("limits", [(1e-2, 1e3), (1e-9, 1e9), (0.5, 2.0)], ids=["wider", "long labels", "narrower"])
+def test_when_one_axes_changes_only_it_is_redrawn_and_the_png_is_that_of_a_whole_draw(limits):
+    fig, axes = three_panels((1, 100))
+    figure_png(fig)
+    first = fig.background
+    axes[0].set_ylim(*limits)  # its tick labels change width ("long labels": they reach into the next axes' space)
+    partial = figure_png(fig)
+    assert fig.background is not first and fig.background.blank is first.blank  # redrawn in part, not whole
+    fig.background = None  # forgotten: the next PNG draws the whole figure
+    assert figure_png(fig) == partial and fig.background.blank is not first.blank
+    kept = fig.background
+    axes[2].set_title("a new static title")  # a static artist of one axes changed: that axes is drawn again
+    retitled = figure_png(fig)
+    assert retitled != partial and fig.background.blank is kept.blank
+    fig.background = None
+    assert figure_png(fig) == retitled
