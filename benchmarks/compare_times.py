@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/compare_times.py before.json after.json
 
 Per notebook its headless time and the kernel's CPU time; per control the median and the worst move, in ms,
-before and after. A control present in only one run shows a dash on the other side.
+before and after, against the control's goal (notebook_times.goal_ms: a move that trains nothing within 200 ms,
+any other within 1 s). A control present in only one run shows a dash on the other side.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import argparse
 import json
 from pathlib import Path
 from typing import Any
+
+from notebook_times import goal_ms
 
 
 def load(path: Path) -> dict[str, dict[str, Any]]:
@@ -41,13 +44,17 @@ def seconds(report: dict[str, Any] | None) -> str:
 
 def table(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[str]:
     """The markdown lines: one row per notebook, then one per control."""
-    lines = ["| notebook | control | before: median / worst ms | after: median / worst ms |", "|---|---|---|---|"]
+    lines = ["| notebook | control | goal: worst ms | before: median / worst ms | after: median / worst ms |",
+             "|---|---|---|---|---|"]
     for name in sorted(set(before) | set(after)):
-        lines.append(f"| {name} | *whole notebook, s (kernel CPU s)* | {seconds(before.get(name))} | "
+        lines.append(f"| {name} | *whole notebook, s (kernel CPU s)* | | {seconds(before.get(name))} | "
                      f"{seconds(after.get(name))} |")
         old, new = controls(before.get(name)), controls(after.get(name))
         for control in sorted(set(old) | set(new)):
-            lines.append(f"| {name} | {control} | {cell(old.get(control))} | {cell(new.get(control))} |")
+            goal = goal_ms(name, control)
+            worst = (new.get(control) or {}).get("max_ms")
+            over = " **over**" if worst is not None and worst > goal else ""
+            lines.append(f"| {name} | {control} | {goal} | {cell(old.get(control))} | {cell(new.get(control))}{over} |")
     return lines
 
 

@@ -96,6 +96,7 @@ def time_control(panel: Panel, name: str, moves: int) -> dict[str, Any]:
     median = round(statistics.median(latencies), 1) if latencies else None
     return {"control": name, "median_ms": median, "max_ms": round(max(latencies), 1) if latencies else None,
             "median_cpu_ms": round(statistics.median(cpu), 1) if cpu else None,
+            "max_cpu_ms": round(max(cpu), 1) if cpu else None,
             "moves": len(latencies), "errors": errors}
 
 
@@ -168,6 +169,20 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {lines[0] if lines else ''}"
 
 
+# Controls whose move trains nothing (a formula, a toy path of a few steps, a look-up of runs made up front, a
+# threshold): their worst move should take at most ANALYTIC_MS; every other control's at most TRAINING_MS.
+ANALYTIC = {"00_overview": ("show_samples.",), "02_input_normalization": ("show_valley.",),
+            "05_batch_normalization": ("show_batch_norm.",), "06_weighted_examples": ("show_effective_number.",),
+            "07_focal_loss": ("show_gradient.", "show_loss_curves."),
+            "09_multiple_losses_localization": ("compare.threshold",), "10_learning_rate_schedules": ("show_bowl.",)}
+ANALYTIC_MS, TRAINING_MS = 200, 1000
+
+
+def goal_ms(notebook: str, control: str) -> int:
+    """The most a move of this control should take (issue 18): ANALYTIC_MS or TRAINING_MS."""
+    return ANALYTIC_MS if control.startswith(ANALYTIC.get(notebook, ())) else TRAINING_MS
+
+
 def _ms(value: float | None) -> str:
     """Milliseconds as a whole number, or a dash."""
     return f"{value:.0f}" if value is not None else "-"
@@ -183,11 +198,14 @@ def print_tables(reports: list[dict[str, Any]]) -> None:
         print(f"{r['notebook']:<{width}}{r['headless_s']:>10.1f}{cpu:>13}{problem}")
     rows = [(r["notebook"], f"{c['panel']}.{c['control']}", c) for r in reports for c in r["controls"]]
     cwidth = max([len(name) for _, name, _ in rows] + [7]) + 2
-    print(f"\n{'notebook':<{width}}{'control':<{cwidth}}{'median_ms':>10}{'cpu_ms':>8}{'max_ms':>8}  (n moves)")
+    print(f"\n{'notebook':<{width}}{'control':<{cwidth}}{'median_ms':>10}{'cpu_ms':>8}{'max_ms':>8}{'max_cpu':>8}"
+          "  (n moves) goal")
     for notebook, name, c in rows:
         errors = f"  errors: {c['errors']}" if c["errors"] else ""
+        goal = goal_ms(notebook, name)
+        over = " OVER" if c["max_ms"] is not None and c["max_ms"] > goal else ""
         print(f"{notebook:<{width}}{name:<{cwidth}}{_ms(c['median_ms']):>10}{_ms(c.get('median_cpu_ms')):>8}"
-              f"{_ms(c['max_ms']):>8}  ({c['moves']} moves){errors}")
+              f"{_ms(c['max_ms']):>8}{_ms(c.get('max_cpu_ms')):>8}  ({c['moves']} moves) {goal} ms{over}{errors}")
 
 
 def main(argv: list[str] | None = None) -> int:
