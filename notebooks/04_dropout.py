@@ -53,6 +53,7 @@ from lessonlib.flashcards import quiz
 from lessonlib.live import int_slider, live, slider
 from lessonlib.measure import record
 from lessonlib.models import mlp
+from lessonlib.plots import panel_figure
 from lessonlib.runtime import between, int_between, start
 from lessonlib.stepwise import curve, fit_steps
 from lessonlib.train import History
@@ -152,7 +153,8 @@ def train(p: float, k: int, steps: int = steps) -> tuple[nn.Module, History]:
     if (p, k, steps) not in trained:
         torch.manual_seed(seed)  # the same initial weights for every p
         model = mlp([784, width, width, 10], "relu", dropout=p).to(run.device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        slider_run = bool(live_budget) and steps == live_budget["steps"]  # fused: the same Adam in one kernel, faster
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=slider_run)
         history = fit_steps(model, per_class(train_set, k, seed), steps=steps, optimizer=optimizer,
                             batch_size=100, test=test_set, every=every, seed=seed)
         trained[p, k, steps] = model, history
@@ -165,27 +167,35 @@ def final(p: float, k: int, steps: int = steps) -> dict[str, float]:
     return {"train": metrics["train_loss"], "test": metrics["test_loss"], "gap": metrics["test_loss"] - metrics["train_loss"]}
 
 
+# The panel's one figure, kept: axes, scales and labels are drawn once; curves, points and titles at every move.
+fig_dropout, (ax_curves, ax_p) = panel_figure(1, 2, figsize=(11.5, 4))
+ax_curves.set(yscale="log", xlabel="training step", ylabel="cross-entropy (eval mode)")
+ax_curves.yaxis.set_label_coords(-0.13, 0.5)  # room for the widest tick labels (3×10⁻¹): the layout is made once
+ax_p.set(xlabel="dropout p", ylabel="cross-entropy after training", xlim=(-0.03, 0.93))
+for ax in (ax_curves, ax_p):
+    ax.title.set_animated(True)
+
+
 def show_dropout(dropout_p: float, examples_per_class: int, steps: int = steps) -> plt.Figure:
     """Left: train and test loss during training, without and with dropout. Right: final losses vs p (same steps)."""
-    fig, (ax_curves, ax_p) = plt.subplots(1, 2, figsize=(11.5, 4))
-    for p, color in ((0.0, "tab:gray"), (dropout_p, "tab:blue")):
-        history = train(p, examples_per_class, steps)[1]
-        ax_curves.plot(*curve(history, "test_loss"), color=color, lw=2, label=f"p = {p:g}: test")
-        ax_curves.plot(*curve(history, "train_loss"), color=color, lw=2, ls="--", label=f"p = {p:g}: train")
-    ax_curves.set(yscale="log", xlabel="training step", ylabel="cross-entropy (eval mode)",
-                  title=f"{examples_per_class} training images per digit")
-    ax_curves.legend(fontsize=8)
+    histories = {p: train(p, examples_per_class, steps)[1] for p in (0.0, dropout_p)}
     done = sorted(p for p, k, length in trained if k == examples_per_class and length == steps)
     finals = [final(p, examples_per_class, steps) for p in done]
-    ax_p.plot(done, [f["test"] for f in finals], "o-", color="tab:red", label="test loss")
-    ax_p.plot(done, [f["train"] for f in finals], "o--", color="tab:green", label="train loss")
-    ax_p.plot(done, [f["gap"] for f in finals], "s:", color="black", label="gap = test - train")
-    ax_p.axvline(dropout_p, color="tab:blue", lw=1, alpha=0.6)
-    ax_p.set(xlabel="dropout p", ylabel="cross-entropy after training", xlim=(-0.03, 0.93), ylim=(0, None),
-             title=f"after {steps} steps: every p tried so far")
-    ax_p.legend(fontsize=8)
-    fig.subplots_adjust(wspace=0.25)  # apart enough for any tick labels; cheaper than tight_layout (the PNG is cropped)
-    return fig
+    ax_p.set_autoscaley_on(True)  # the top follows this move's points (the bottom is set to 0 below)
+    with fig_dropout.redrawn():  # what this block draws replaces what the last move drew
+        for (p, history), color in zip(histories.items(), ("tab:gray", "tab:blue")):
+            ax_curves.plot(*curve(history, "test_loss"), color=color, lw=2, label=f"p = {p:g}: test")
+            ax_curves.plot(*curve(history, "train_loss"), color=color, lw=2, ls="--", label=f"p = {p:g}: train")
+        ax_curves.legend(fontsize=8)
+        ax_p.plot(done, [f["test"] for f in finals], "o-", color="tab:red", label="test loss")
+        ax_p.plot(done, [f["train"] for f in finals], "o--", color="tab:green", label="train loss")
+        ax_p.plot(done, [f["gap"] for f in finals], "s:", color="black", label="gap = test - train")
+        ax_p.axvline(dropout_p, color="tab:blue", lw=1, alpha=0.6)
+        ax_p.legend(fontsize=8)
+    ax_p.set_ylim(0, None)
+    ax_curves.set_title(f"{examples_per_class} training images per digit")
+    ax_p.set_title(f"after {steps} steps: every p tried so far")
+    return fig_dropout
 
 
 for p in sweep_p:  # trained once, for the right-hand panel (also at the sliders' budget); the sliders add points to it
@@ -207,8 +217,9 @@ live(show_dropout, budget=live_budget, dropout_p=slider(dropout_p, 0.0, 0.9, 0.0
 # Compare the gray curves (no dropout) with the blue ones (dropout), and on the right the gap for each
 # $p$ (the line above prints this run's numbers). Move the size slider to 5 images per digit, or to 500:
 # each new setting trains a network and adds its point on the right. At quick scale a slider move trains for half
-# the default run's steps, to answer faster (the line under the sliders says so, the right panel's title gives the
-# steps): the curves stop earlier, and the right panel compares only networks trained as long.
+# the default run's steps, with PyTorch's fused Adam (the same update in one kernel), to answer faster (the line
+# under the sliders says so, the right panel's title gives the steps): the curves stop earlier, and the right panel
+# compares only networks trained as long.
 #
 # ### A different network at every step
 #
