@@ -263,6 +263,10 @@ def show_batch_norm(learning_rate: float, init_std: float) -> plt.Figure:
         ax_accuracy.axhline(target_accuracy, color="tab:red", ls="--", lw=1, label=f"target {target_accuracy:.0%}")
         ax_accuracy.legend(fontsize=8)
     ax_accuracy.set_title(f"lr = {learning_rate:.3g}, init std = {init_std:.3g}")
+    # one frame for both probes, at a round bound (1, 2 or 5 x 10^k): cells of the same size keep the drawn ticks
+    bound = [b * 10 ** k for k in range(-3, 6) for b in (1, 2, 5) if b * 10 ** k >= 1.05 * quantiles.abs().max()][0]
+    for ax in ax_probes:
+        ax.set_ylim(-bound, bound)
     for m, name in enumerate(("without BN", "with BN")):
         ax_probes[m].set_title(f"{name}: one sigmoid of layer 3\n(the median moves {drift(quantiles[:, m]):.2g} x its spread)")
     for frame in frames:
@@ -408,7 +412,7 @@ def frame_row(row: list[plt.Axes]) -> None:
     """Titles, labels and scales of one row of Santurkar et al.'s Fig. 4."""
     row[0].set(ylabel="loss", xlabel="training step")
     row[1].set(title="(a) loss along −gradient,\nover the step sizes", yscale="log", xlabel="training step")
-    row[2].set(title="(b) gradient change ‖∇L(w) − ∇L(w − ηg)‖", yscale="log", xlabel="training step")
+    row[2].set(title="(b) gradient change\n‖∇L(w) − ∇L(w − ηg)‖", yscale="log", xlabel="training step")
     row[3].set(title="(c) effective β-smoothness\nmax ‖Δ∇L‖ / ‖Δw‖", yscale="log", xlabel="training step")
 
 
@@ -425,6 +429,17 @@ def draw_landscape(row: list[plt.Axes], found: dict[str, torch.Tensor]) -> None:
                     label=f"{name}: {median_after_start(found['smoothness'])[m]:.2g}")
     for ax, title in zip(row, ("", "median over probes", "median over probes", "median over probes")):
         ax.legend(fontsize=7, title=title or None, title_fontsize=7)
+    # frames at round values (whole numbers, whole decades): a move whose values fall in the same ones keeps them
+    row[0].set_ylim(0, math.ceil(finite(found["loss"]).max()))
+    for ax, names in zip(row[1:], (("loss_low", "loss_high"), ("change_low", "change_high"), ("smoothness",))):
+        values = finite(torch.cat([found[name].flatten() for name in names]))
+        ax.set_ylim(10 ** math.floor(values.min().log10()), 10 ** math.ceil(values.max().log10()))
+
+
+def finite(values: torch.Tensor) -> torch.Tensor:
+    """The positive, finite entries (the range a log axis can show), or 1 when there are none."""
+    kept = values[torch.isfinite(values) & (values > 0)]
+    return kept if len(kept) else torch.ones(1)
 
 
 # The panel's one figure, kept: the reference pair (top) is drawn once, the sliders' cell (bottom) at every move.

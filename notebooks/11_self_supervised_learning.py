@@ -58,6 +58,7 @@ from lessonlib.flashcards import quiz
 from lessonlib.live import int_slider, live
 from lessonlib.measure import record
 from lessonlib.models import strided_cnn
+from lessonlib.plots import panel_figure
 from lessonlib.runtime import between, int_between, start
 from lessonlib.topics.linear_probe import labelled_draws, linear_probe, standardize
 from lessonlib.train import run_steps
@@ -308,30 +309,36 @@ COLOURS = {"raw pixels": "gray", "random init": "black", "rotation": "tab:green"
 LABEL_COUNTS = (1, 2, 5, 10, 20, 50, 100)  # labels per digit along the curve (the slider's value is added)
 
 
+# The panel's one figure, kept: axes, labels and the encoders' names are drawn once; curves, bands and bars at every move.
+fig_probe, first = panel_figure(figsize=(12, 4))
+first.remove()  # panel_figure makes a grid of equal axes; this panel wants a wider curve
+ax_probe_curve, ax_probe_bars = fig_probe.subplots(1, 2, width_ratios=(1.3, 1))
+ax_probe_curve.set(xscale="log", xlabel="labelled images per digit", ylabel="test accuracy of the linear probe",
+             title="linear probe on frozen features (band: worst to best draw)", xlim=(10 ** -0.1, 10 ** 2.1), ylim=(0, 1))
+ax_probe_curve.set_xticks(LABEL_COUNTS, [str(n) for n in LABEL_COUNTS])
+ax_probe_bars.set(yticks=range(len(COLOURS)), yticklabels=list(COLOURS), ylim=(len(COLOURS) - 0.36, -0.64), xlim=(0, 1.15),
+           xlabel="test accuracy (bar: spread between draws)")  # top to bottom, in the order of COLOURS
+ax_probe_bars.title.set_animated(True)
+
+
 def show_probe(labels_per_class: int) -> plt.Figure:
     """Linear-probe accuracy against the number of labels per digit (band: lowest to highest draw), and at the slider."""
     counts = sorted({*LABEL_COUNTS, labels_per_class})
-    fig, (ax_curve, ax_bar) = plt.subplots(1, 2, figsize=(12, 4), width_ratios=(1.3, 1))
-    for name, colour in COLOURS.items():
-        draws = [probe(name, n) for n in counts]
-        ax_curve.plot(counts, [d.mean().item() for d in draws], marker="o", ms=4, color=colour, label=name,
-                      ls="--" if name == "supervised" else "-")
-        ax_curve.fill_between(counts, [d.min().item() for d in draws], [d.max().item() for d in draws], color=colour,
-                              alpha=0.15, lw=0)
-    ax_curve.axvline(labels_per_class, color="gray", lw=0.8)
-    ax_curve.set(xscale="log", xlabel="labelled images per digit", ylabel="test accuracy of the linear probe",
-                 title="linear probe on frozen features (band: worst to best draw)", ylim=(0, 1))
-    ax_curve.set_xticks(LABEL_COUNTS, [str(n) for n in LABEL_COUNTS])
-    ax_curve.legend(fontsize=8, loc="lower right")
-    results = {name: probe(name, labels_per_class) for name in COLOURS}
-    bars = ax_bar.barh(list(results), [r.mean().item() for r in results.values()],
-                       xerr=[r.std().item() if len(r) > 1 else 0 for r in results.values()], color=list(COLOURS.values()))
-    ax_bar.bar_label(bars, labels=[f"{r.mean():.1%}" for r in results.values()], padding=4, fontsize=8)
-    ax_bar.set(xlim=(0, 1.15), xlabel="test accuracy (bar: spread between draws)",
-               title=f"{labels_per_class} label{'s' if labels_per_class > 1 else ''} per digit ({10 * labels_per_class} in all)")
-    ax_bar.invert_yaxis()
-    fig.subplots_adjust(wspace=0.3)  # apart enough for any tick labels; cheaper than tight_layout (the PNG is cropped)
-    return fig
+    with fig_probe.redrawn():  # what this block draws replaces what the last move drew
+        for name, colour in COLOURS.items():
+            draws = [probe(name, n) for n in counts]
+            ax_probe_curve.plot(counts, [d.mean().item() for d in draws], marker="o", ms=4, color=colour, label=name,
+                          ls="--" if name == "supervised" else "-")
+            ax_probe_curve.fill_between(counts, [d.min().item() for d in draws], [d.max().item() for d in draws],
+                                  color=colour, alpha=0.15, lw=0)
+        ax_probe_curve.axvline(labels_per_class, color="gray", lw=0.8)
+        ax_probe_curve.legend(fontsize=8, loc="lower right")
+        results = [probe(name, labels_per_class) for name in COLOURS]
+        bars = ax_probe_bars.barh(range(len(results)), [r.mean().item() for r in results],
+                           xerr=[r.std().item() if len(r) > 1 else 0 for r in results], color=list(COLOURS.values()))
+        ax_probe_bars.bar_label(bars, labels=[f"{r.mean():.1%}" for r in results], padding=4, fontsize=8)
+    ax_probe_bars.set_title(f"{labels_per_class} label{'s' if labels_per_class > 1 else ''} per digit ({10 * labels_per_class} in all)")
+    return fig_probe
 
 
 live(show_probe, labels_per_class=int_slider(labels_per_class, 1, 100))

@@ -129,3 +129,30 @@ def test_the_write_it_yourself_stub_is_not_done_and_the_solution_is_right():
     assert "4. ✓ sgdr: right" in text
     assert_solutions_folded(executed)  # and on the HTML page, only inside a closed <details>
     assert "largest difference 0.0e+00; restarts at steps 36, 108, 252." in text  # T_0 = 256 // 7, cycles 36, 72, 144
+
+
+@pytest.mark.parametrize("schedule", ["constant", "cosine", "one_cycle"])
+def test_sgd_at_rates_gives_fits_numbers(schedule):
+    """The notebook trains with topics.schedules.sgd_at_rates: the same losses and test metrics as fit with a scheduler."""
+    import torch
+
+    from lessonlib.data import ImageSet
+    from lessonlib.models import mlp
+    from lessonlib.topics.schedules import sgd_at_rates
+    from lessonlib.train import fit
+
+    ns = _namespace()
+    generator = torch.Generator().manual_seed(0)
+    train = ImageSet(torch.randn(150, 1, 28, 28, generator=generator), torch.randint(10, (150,), generator=generator), list(range(10)))
+    test = ImageSet(torch.randn(60, 1, 28, 28, generator=generator), torch.randint(10, (60,), generator=generator), list(range(10)))
+    epochs, batch_size, lr = 3, 32, 0.5  # 5 steps per epoch, the last one a partial batch
+    steps = epochs * 5
+    torch.manual_seed(0)
+    model = mlp([784, 32, 10], "tanh")
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    expected = fit(model, train, epochs=epochs, optimizer=optimizer, batch_size=batch_size, test=test, seed=3,
+                   scheduler=ns["make_scheduler"](schedule, optimizer, steps), progress=False, train_metrics=False)
+    torch.manual_seed(0)
+    found = sgd_at_rates(mlp([784, 32, 10], "tanh"), train, ns["learning_rates"](schedule, steps, base=lr),
+                         batch_size=batch_size, test=test, seed=3)
+    assert found.step_loss == expected.step_loss and found.epochs == expected.epochs and len(found.epochs) == epochs

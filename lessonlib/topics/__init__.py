@@ -5,4 +5,5 @@
 - metric_learning: P x K batches, recall@1, the spread of an embedding, a 2-D projection (08).
 - localization: cluttered canvases with their boxes, connected components, boxes from masks (09).
 - linear_probe: few-label draws, standardized features, batched logistic regression (11).
+- schedules: plain SGD at a learning rate given per step, fit's numbers with less overhead (10).
 """
