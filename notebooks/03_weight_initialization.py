@@ -56,6 +56,7 @@ from lessonlib.flashcards import quiz
 from lessonlib.live import choice, int_slider, live, slider
 from lessonlib.measure import record
 from lessonlib.models import mlp
+from lessonlib.plots import panel_figure
 from lessonlib.runtime import between, int_between, one_of, start
 from lessonlib.train import fit
 
@@ -170,25 +171,44 @@ inputs = (inputs - inputs.mean()) / inputs.std()
 input_labels = train_set.labels[:512]
 
 
-def activation_statistics(init: str, activation: str, depth: int, gain: float = 1.0, width: int = width) -> dict:
-    """Per layer: std of z, share of saturated tanh units, samples of the activations, and std of dL/dz (backward)."""
+# init_layer's N(0, (gain std)^2) is gain std times N(0, 1), bit for bit: every scheme and gain scale the same draws,
+# so a depth's fresh layers are drawn once (cached) and each scheme scales them.
+@functools.lru_cache(maxsize=2)
+def fresh_layers(depth: int, width: int = width) -> tuple[list[nn.Linear], torch.Tensor]:
+    """depth fresh layers and a 10-unit read-out, N(0, 1) weights, drawn after torch.manual_seed(seed); the random state after."""
     torch.manual_seed(seed)
+    layers = []
+    for fan_in, fan_out in [(inputs.shape[1], width)] + [(width, width)] * (depth - 1) + [(width, 10)]:
+        layers.append(nn.Linear(fan_in, fan_out).requires_grad_(False))
+        init_layer(layers[-1], "normal")  # N(0, 1), biases 0
+    return layers, torch.get_rng_state()
+
+
+def activation_statistics(init: str, activation: str, depth: int, gain: float = 1.0, width: int = width,
+                          images: int = len(inputs)) -> dict:
+    """Per layer: std of z, share of saturated tanh units, samples of the activations, and std of dL/dz (backward).
+
+    `images`: how many of the batch's images go through (the first ones); the loss L stays the batch's mean.
+    """
+    layers, random_state = fresh_layers(depth, width)
+    torch.set_rng_state(random_state)  # as if the layers had just been drawn
+    weights = [(layer.weight * (gain * init_std(init, layer.in_features, layer.out_features))).requires_grad_()
+               for layer in layers]  # this scheme's: the N(0, 1) draws times gain std
     nonlinearity = torch.tanh if activation == "tanh" else torch.relu
-    x, pre_activations, activations = inputs, [], []
-    for _ in range(depth):
-        layer = nn.Linear(x.shape[1], width)
-        init_layer(layer, init, gain)
-        z = layer(x)
+    x, pre_activations, activations = inputs[:images], [], []
+    for layer, weight in zip(layers[:-1], weights):
+        z = nn.functional.linear(x, weight, layer.bias)
         x = nonlinearity(z)
         pre_activations.append(z)
         activations.append(x.detach())
-    readout = nn.Linear(width, 10)  # the loss at the top, so that a gradient can flow back through every layer
-    init_layer(readout, init, gain)
-    loss = nn.functional.cross_entropy(readout(x), input_labels)
+    # the read-out: a loss at the top, so that a gradient can flow back through every layer
+    logits = nn.functional.linear(x, weights[-1], layers[-1].bias)
+    # the mean over the whole batch: each image's dL/dz is the same whether or not the others go through
+    loss = nn.functional.cross_entropy(logits, input_labels[:images], reduction="sum") / len(inputs)
     gradients = torch.autograd.grad(loss, pre_activations)  # dL/dz of every layer, one backward pass
     return {"std": [z.std().item() for z in pre_activations],
             "saturated": [(a.abs() > 0.99).float().mean().item() for a in activations],
-            "samples": [a.flatten()[:5000] for a in activations],
+            "samples": [a.flatten()[:5000].clone() for a in activations],  # a copy: the rest can be freed
             "grad_std": [g.std().item() for g in gradients]}
 
 
@@ -199,43 +219,55 @@ def first_over_last(gradient_stds: list[float]) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def every_scheme(activation: str, depth: int, gain: float) -> dict[str, dict]:
+def every_scheme(activation: str, depth: int, gain: float, images: int = len(inputs)) -> dict[str, dict]:
     """activation_statistics of the five schemes (cached: choosing another `init` only redraws)."""
-    return {scheme: activation_statistics(scheme, activation, depth, gain)
+    return {scheme: activation_statistics(scheme, activation, depth, gain, images=images)
             for scheme in ("normal", "small", "lecun", "xavier", "kaiming")}
 
 
-def show_activations(init: str, activation: str, depth: int, gain: float) -> plt.Figure:
+# The panel's one figure, kept: axes and labels are drawn once; curves and histograms at every move.
+fig_activations, (ax_std, ax_grad, ax_hist) = panel_figure(1, 3, figsize=(15, 3.8))
+ax_std.set(yscale="log", xlabel="layer", ylabel="std of z")
+ax_grad.set(yscale="log", xlabel="layer (the gradient flows from right to left)", ylabel="std of ∂L/∂z",
+            title="backward: gradient of the loss")
+ax_hist.set(xlabel="activation", ylabel="density")
+
+
+def show_activations(init: str, activation: str, depth: int, gain: float, images: int = len(inputs)) -> plt.Figure:
     """Per layer, for every scheme (yours in bold): std of z (forward), std of dL/dz (backward); your activations."""
-    fig, (ax_std, ax_grad, ax_hist) = plt.subplots(1, 3, figsize=(15, 3.8))
-    statistics = every_scheme(activation, depth, gain)
-    for scheme, stats in statistics.items():
-        bold = scheme == init
-        style = dict(marker="o" if bold else None, markersize=3, lw=2.5 if bold else 1, alpha=1 if bold else 0.45, label=scheme)
-        ax_std.plot(range(1, depth + 1), stats["std"], **style)
-        style["label"] = f"{scheme}: {first_over_last(stats['grad_std'])}"
-        ax_grad.plot(range(1, depth + 1), stats["grad_std"], **style)
-    ax_std.set(yscale="log", xlabel="layer", ylabel="std of z", title=f"forward: {activation}, width {width}, gain {gain:g}")
-    ax_std.legend(fontsize=8)
-    ax_grad.set(yscale="log", xlabel="layer (the gradient flows from right to left)", ylabel="std of ∂L/∂z",
-                title="backward: gradient of the loss")
-    ax_grad.legend(fontsize=8, title=f"layer 1 / layer {depth}", title_fontsize=8)
-    for layer_index in sorted({0, depth // 2, depth - 1}):
-        ax_hist.hist(statistics[init]["samples"][layer_index].numpy(), bins=60, histtype="step", lw=1.5,
-                     density=True, label=f"layer {layer_index + 1}")
-    ax_hist.set(xlabel="activation", ylabel="density", title=f"{init}: activations")
-    ax_hist.legend(fontsize=8)
-    fig.subplots_adjust(wspace=0.3)  # apart enough for any tick labels; cheaper than tight_layout (the PNG is cropped)
-    return fig
+    statistics = every_scheme(activation, depth, gain, images)
+    with fig_activations.redrawn():  # what this block draws replaces what the last move drew
+        for scheme, stats in statistics.items():
+            bold = scheme == init
+            style = dict(marker="o" if bold else None, markersize=3, lw=2.5 if bold else 1, alpha=1 if bold else 0.45,
+                         label=scheme)
+            ax_std.plot(range(1, depth + 1), stats["std"], **style)
+            style["label"] = f"{scheme}: {first_over_last(stats['grad_std'])}"
+            ax_grad.plot(range(1, depth + 1), stats["grad_std"], **style)
+        for layer_index in sorted({0, depth // 2, depth - 1}):
+            samples = statistics[init]["samples"][layer_index]
+            if samples.isfinite().any():  # beyond float32's range (e.g. ReLU, N(0, 1), 50 layers) there is nothing to show
+                ax_hist.hist(samples[samples.isfinite()].numpy(), bins=60, histtype="step", lw=1.5, density=True,
+                             label=f"layer {layer_index + 1}")
+        ax_std.legend(fontsize=8)
+        ax_grad.legend(fontsize=8, title=f"layer 1 / layer {depth}", title_fontsize=8)
+        ax_hist.legend(fontsize=8)
+    ax_std.title.set_text(f"forward: {activation}, width {width}, gain {gain:g}")  # an axes is redrawn only if it changed
+    ax_hist.title.set_text(f"{init}: activations")
+    return fig_activations
 
 
-live(show_activations,
+live_budget = run.pick(quick=dict(images=128), full=None)  # slider moves at quick scale: the first 128 of the 512 images
+live(show_activations, budget=live_budget,
      init=choice(init, ["normal", "small", "lecun", "xavier", "kaiming"]),
      activation=choice(activation, ["tanh", "relu"]),
      depth=int_slider(depth, 1, 50),
      gain=slider(gain, 0.25, 3.0, 0.05))
 
 # %% [markdown]
+# At quick scale a slider move pushes only the first 128 of the 512 digits through the layers, to answer faster (the
+# line under the sliders says so): the same statistics, measured on fewer numbers (L stays the batch's mean loss).
+#
 # Things to try: ReLU with `xavier` at 50 layers (the signal fades by $1/\sqrt{2}$ per layer);
 # ReLU with `kaiming` (flat); tanh with `normal` (the histogram piles up at $\pm 1$: saturated);
 # tanh with `xavier` and gain 5/3, PyTorch's `nn.init.calculate_gain("tanh")` (exercise 4 looks at both panels).
