@@ -1,3 +1,4 @@
+import gc
 import struct
 from typing import Any
 
@@ -293,3 +294,10 @@ def test_when_one_axes_changes_only_it_is_redrawn_and_the_png_is_that_of_a_whole
     assert retitled != partial and fig.background.blank is kept.blank
     fig.background = None
     assert figure_png(fig) == retitled
+
+
+def test_a_panel_keeps_what_the_notebook_made_out_of_full_garbage_collections(shown):
+    gc.unfreeze()
+    live(lambda a: plt.plot([0, a])[0].figure, a=slider(1.0, 0.0, 2.0, 0.5))
+    assert gc.get_freeze_count() > 0  # a full collection during a move no longer scans them
+    gc.unfreeze()
