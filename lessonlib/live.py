@@ -131,7 +131,7 @@ class Panel:
         self.image = widgets.Image(format="png", layout=widgets.Layout(display="none", align_self="flex-start"))
         self.output = widgets.Output()  # a slider's traceback (or what its experiment printed), else empty
         smaller = ", ".join(f"{k} = {v}" for k, v in self.budget.items())
-        note = f" Slider runs use a smaller budget ({html.escape(smaller)}) so that they answer within a second." if smaller else ""
+        note = f" Slider runs use a smaller budget ({html.escape(smaller)}) than the figure above, to answer sooner." if smaller else ""
         self.status = widgets.HTML(value="<i>Move a control: the figure for your settings appears below "
                                          f"(the figure above shows the defaults).{note}</i>")
         self.cache = FigureCache()
