@@ -350,7 +350,7 @@ fig.tight_layout()
 # networks that both learn (VGG on CIFAR-10). Bottom row: the sliders' cell (at first, the parameters'). In each
 # panel compare the gray band with the blue one; in the first panel, check whether the network without BN
 # learns at all. A slider move trains its cell's pair for 100 steps instead of 250 (500 of 2,000 at full scale),
-# so that the panel answers within a second; the bottom row's title then says so.
+# so that the panel answers sooner; the bottom row's title then says so.
 
 # %%
 step_multiples = (0.25, 0.5, 1.0, 2.0, 4.0)  # the probe's step sizes eta, in units of the learning rate
