@@ -34,7 +34,9 @@ class PanelFigure(Figure):
     axes' limits changed or one of those others did: ticks, labels and static curves are not drawn again.
     (So what must stay on top of an animated artist, e.g. a legend, is animated too.) Every PNG is made the
     same way, so equal states give equal bytes. When what a move draws varies (how many curves), draw it
-    in `with fig.redrawn():` instead: cheaper than ax.clear(), which makes every tick anew.
+    in `with fig.redrawn():` instead: cheaper than ax.clear(), which makes every tick anew. An axes whose frame
+    follows the data at every move (limits, ticks, title) can be animated itself (ax.set_animated(True)): it is
+    left out of the background and drawn whole at every PNG, then its animated artists over it.
     """
 
     laid_out = False
@@ -103,7 +105,8 @@ BOX_PAD = 4  # pixels around an axes' tight box: spines, tick marks and antialia
 
 
 def _box(ax: Axes, renderer: Any) -> Bbox:
-    return ax.get_tightbbox(renderer).padded(BOX_PAD)
+    """What the axes' drawing covers in the background (nothing, for an animated axes: it is drawn at every PNG)."""
+    return Bbox.null() if ax.get_animated() else ax.get_tightbbox(renderer).padded(BOX_PAD)
 
 
 def _background(fig: PanelFigure, animated: list[Artist], static: list[Artist]) -> _Background:
@@ -115,7 +118,8 @@ def _background(fig: PanelFigure, animated: list[Artist], static: list[Artist]) 
     stale = {id(owner) for artist, owner in old.watched if artist.stale}
     if id(fig) in stale:  # a figure-level artist (suptitle, figure text) changed
         return _full_background(fig, animated, static)
-    changed = {i for i, ax in enumerate(fig.axes) if id(ax) in stale or _axes_key(ax) != old.axes_keys[i]}
+    changed = {i for i, ax in enumerate(fig.axes) if not ax.get_animated()
+               and (id(ax) in stale or _axes_key(ax) != old.axes_keys[i])}
     return _axes_redrawn(fig, old, changed, animated, static) if changed else old
 
 
@@ -139,7 +143,8 @@ def _axes_redrawn(fig: PanelFigure, old: _Background, changed: set[int], animate
         boxes[i] = _box(fig.axes[i], renderer)
     region = Bbox.union([old.boxes[i] for i in changed] + [boxes[i] for i in changed])
     redraw = set(changed)
-    while overlapping := {i for i in range(len(boxes)) if i not in redraw and boxes[i].overlaps(region)}:
+    while overlapping := {i for i in range(len(boxes)) if i not in redraw and not fig.axes[i].get_animated()
+                          and boxes[i].overlaps(region)}:
         redraw |= overlapping
         region = Bbox.union([region, *(boxes[i] for i in overlapping)])
     own = [a for a in fig.get_children() if not isinstance(a, Axes) and a is not fig.patch and a in static]
@@ -159,7 +164,8 @@ def _axes_redrawn(fig: PanelFigure, old: _Background, changed: set[int], animate
 def _kept(fig: PanelFigure, animated: list[Artist], static: list[Artist], blank: np.ndarray,
           boxes: list[Bbox]) -> _Background:
     """Keep what the canvas shows now as the figure's background."""
-    titles = {id(ax.title): ax.title.get_position() for ax in fig.axes if ax.title in animated}
+    # an animated axes places its own title when drawn (Axes.draw); the others' were placed by the draw just made
+    titles = {id(ax.title): ax.title.get_position() for ax in fig.axes if ax.title in animated and not ax.get_animated()}
     # a draw leaves some artists stale (invisible ones, empty texts): only the others can be watched
     fig.background = _Background((fig.dpi, tuple(fig.bbox.bounds)), [_axes_key(ax) for ax in fig.axes], boxes,
                                  np.asarray(fig.canvas.buffer_rgba()).copy(), blank, static,
@@ -174,11 +180,14 @@ def _panel_png(fig: PanelFigure, dpi: int) -> bytes:
     if not fig.laid_out:  # the first PNG fixes the layout, so every later one has the same frame
         TightLayoutEngine().execute(fig)  # as fig.tight_layout(), without leaving an engine behind
         fig.laid_out = True
-    artists = _artists(fig)
-    animated = [a for a in artists if a.get_animated()]
-    background = _background(fig, animated, [a for a in artists if not a.get_animated()])
+    owned = _owned(fig)
+    animated = [a for a, _ in owned if a.get_animated()]
+    static = [a for a, owner in owned if not a.get_animated() and not owner.get_animated()]
+    background = _background(fig, animated, static)
     np.asarray(fig.canvas.buffer_rgba())[...] = background.pixels
     for ax in [*fig.axes, fig]:
+        if ax is not fig and ax.get_animated():
+            fig.draw_artist(ax)  # the whole axes but its animated artists (drawn next)
         mine = [a for a in (ax.get_children() if ax is not fig else fig.get_children()) if a in animated]
         for artist in sorted(mine, key=lambda a: a.get_zorder()):
             if id(artist) in background.titles:

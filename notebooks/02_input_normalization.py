@@ -213,31 +213,33 @@ def valley(offset: float, input_scale: float) -> tuple:
     return path, condition, final, (w_opt, b_opt), (w_grid, b_grid, loss)
 
 
-# The panel's one figure, kept: axes and labels are drawn once; contours and paths at every move (the centred
-# ones, on the left, are computed once: the cache above).
-fig_valley, valley_axes = panel_figure(1, 2, figsize=(10, 4))
-for ax in valley_axes:
+# The panel's one figure, kept: the centred valley (left) is drawn once; the sliders' valley (right), whose frame
+# follows the inputs, at every move.
+fig_valley, (ax_centred, ax_shifted) = panel_figure(1, 2, figsize=(10, 4))
+for ax in (ax_centred, ax_shifted):
     ax.set(xlabel="w", ylabel="b")
+ax_shifted.set_animated(True)  # drawn whole at every move, over the rest
+
+
+def draw_valley(ax: plt.Axes, offset: float, input_scale: float) -> None:
+    """Loss contours over (w, b), the gradient-descent path and the minimum, for x = input_scale z + offset."""
+    path, condition, final, (w_opt, b_opt), (w_grid, b_grid, loss) = valley(offset, input_scale)
+    ax.contour(w_grid, b_grid, loss, levels=torch.logspace(math.log10(loss.min() + 1e-3), math.log10(loss.max()), 18).numpy(),
+               cmap="viridis", linewidths=0.8)
+    ax.plot(path[:, 0], path[:, 1], ".-", color="tab:red", lw=1.2, ms=4, label="SGD, 30 steps")
+    ax.plot([w_opt], [b_opt], "*", color="black", ms=12, label="minimum")
+    ax.legend(fontsize=8, loc="lower left")
+    # the limits a contour plot takes: the grid, the path and the minimum
+    w_all = torch.cat([w_grid.flatten(), path[:, 0], torch.as_tensor(w_opt).view(1)])
+    b_all = torch.cat([b_grid.flatten(), path[:, 1], torch.as_tensor(b_opt).view(1)])
+    ax.set(xlim=(w_all.min().item(), w_all.max().item()), ylim=(b_all.min().item(), b_all.max().item()))
+    ax.set_title(f"x = {input_scale:g} z + {offset:g}: condition number {condition:,.0f}\nloss after 30 steps {final:.3f}")
 
 
 def show_valley(offset: float, input_scale: float) -> plt.Figure:
-    """Loss contours over (w, b) and the gradient-descent path, for centred and for shifted inputs."""
-    settings = ((0.0, 1.0), (offset, input_scale))
+    """Loss contours over (w, b) and the gradient-descent path, for centred (left) and for shifted inputs (right)."""
     with fig_valley.redrawn():  # what this block draws replaces what the last move drew
-        for ax, (c, s) in zip(valley_axes, settings):
-            path, condition, final, (w_opt, b_opt), (w_grid, b_grid, loss) = valley(c, s)
-            ax.contour(w_grid, b_grid, loss, levels=torch.logspace(math.log10(loss.min() + 1e-3), math.log10(loss.max()), 18).numpy(),
-                       cmap="viridis", linewidths=0.8)
-            ax.plot(path[:, 0], path[:, 1], ".-", color="tab:red", lw=1.2, ms=4, label="SGD, 30 steps")
-            ax.plot([w_opt], [b_opt], "*", color="black", ms=12, label="minimum")
-            ax.legend(fontsize=8, loc="lower left")
-    for ax, (c, s) in zip(valley_axes, settings):
-        path, condition, final, (w_opt, b_opt), (w_grid, b_grid, _) = valley(c, s)
-        # the limits a contour plot takes (the grid, the path, the minimum; the block's autoscale leaves contours out)
-        w_all = torch.cat([w_grid.flatten(), path[:, 0], torch.as_tensor(w_opt).view(1)])
-        b_all = torch.cat([b_grid.flatten(), path[:, 1], torch.as_tensor(b_opt).view(1)])
-        ax.set(xlim=(w_all.min().item(), w_all.max().item()), ylim=(b_all.min().item(), b_all.max().item()))
-        ax.title.set_text(f"x = {s:g} z + {c:g}: condition number {condition:,.0f}\nloss after 30 steps {final:.3f}")
+        draw_valley(ax_shifted, offset, input_scale)
     return fig_valley
 
 
@@ -255,6 +257,7 @@ def closure() -> torch.Tensor:
 optimizer.step(closure)
 centred_optimum = theta.detach()
 
+draw_valley(ax_centred, 0.0, 1.0)
 live(show_valley, offset=slider(offset, -5.0, 5.0, 0.5), input_scale=slider(input_scale, 0.1, 10.0, 0.1))
 
 # %% [markdown]

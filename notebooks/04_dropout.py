@@ -167,13 +167,14 @@ def final(p: float, k: int, steps: int = steps) -> dict[str, float]:
     return {"train": metrics["train_loss"], "test": metrics["test_loss"], "gap": metrics["test_loss"] - metrics["train_loss"]}
 
 
-# The panel's one figure, kept: axes, scales and labels are drawn once; curves, points and titles at every move.
+# The panel's one figure, kept: scales and labels are set once. Both frames follow this move's curves and points,
+# so both axes are drawn whole at every move.
 fig_dropout, (ax_curves, ax_p) = panel_figure(1, 2, figsize=(11.5, 4))
 ax_curves.set(yscale="log", xlabel="training step", ylabel="cross-entropy (eval mode)")
 ax_curves.yaxis.set_label_coords(-0.13, 0.5)  # room for the widest tick labels (3×10⁻¹): the layout is made once
 ax_p.set(xlabel="dropout p", ylabel="cross-entropy after training", xlim=(-0.03, 0.93))
 for ax in (ax_curves, ax_p):
-    ax.title.set_animated(True)
+    ax.set_animated(True)
 
 
 def show_dropout(dropout_p: float, examples_per_class: int, steps: int = steps) -> plt.Figure:

@@ -248,6 +248,7 @@ for ax in (ax_accuracy, *ax_probes):
     ax.title.set_animated(True)
 for ax in ax_probes:
     ax.set(xlabel="training step", ylabel="input to the sigmoid")
+    ax.set_animated(True)  # its frame follows this move's values: drawn whole at every move, over the rest
 
 
 def show_batch_norm(learning_rate: float, init_std: float) -> plt.Figure:

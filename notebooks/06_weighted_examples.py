@@ -391,8 +391,8 @@ ax_effective.set(xscale="log", yscale="log", xlabel="n, images in the class", yl
 ax_weight.set(xscale="log", yscale="log", xticks=[1, 10, 100, 1000, 10000],
               xticklabels=["0", "0.9", "0.99", "0.999", "0.9999"], xlabel="β (on a log scale of 1/(1 − β))",
               ylabel=f"weight of an image relative to {names[0]}")
-ax_weight.title.set_animated(True)
-# one frame for every move (the right one changes only by decades): their ticks are not drawn at every move
+ax_weight.set_animated(True)  # its frame follows the weights (by decades): drawn whole at every move, over the rest
+# one frame for every move on the left: its ticks are not drawn at every move
 ax_effective.set(xlim=(0.8, 1.25e5), ylim=(0.8, 1.25e5))
 ax_weight.set_xlim(0.8, 1.25e5)
 
@@ -403,7 +403,7 @@ def show_effective_number(beta: float, majority: float, shape: str) -> plt.Figur
     with fig_effective.redrawn():  # what this block draws replaces what the last move drew
         draw_effective_numbers(ax_effective, counts, beta)
         draw_class_weights(ax_weight, counts, beta)
-    # the frame changes only when the largest weight crosses a decade: most moves reuse the drawn ticks
+    # whole decades: the frame changes only when the largest weight crosses one
     ax_weight.set_ylim(0.8, 10 ** math.ceil(math.log10(1.5 * (counts.max() / counts.min()).item())))
     return fig_effective
 

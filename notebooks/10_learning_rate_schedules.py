@@ -288,12 +288,14 @@ def train(lr: float, schedule: str) -> dict:
 
 
 # The panel's one figure, kept: axes and labels are drawn once; the curves, legends and the first title at every move
-# (the schedule is drawn over its peak and the loss axis spans whole decades, so most moves keep every frame).
+# (the schedule is drawn over its peak, so its frame stays). The loss axes, whose decades follow the curves, is drawn
+# whole at every move.
 fig_compare, (ax_lr, ax_loss, ax_acc) = panel_figure(1, 3, figsize=(14, 3.7))
 ax_lr.set(xlabel="step", ylabel="learning rate / peak", xlim=(-0.05 * steps, 1.05 * steps), ylim=(0, 1.05))
 ax_lr.title.set_animated(True)
 ax_loss.set(yscale="log", xlabel="step", ylabel="training loss (running mean of 10)", title="loss",
             xlim=(-0.05 * steps, 1.05 * steps))
+ax_loss.set_animated(True)
 ax_acc.axhline(chance, color="gray", ls="--", lw=1)
 ax_acc.set(xlabel="epoch", ylabel="test accuracy (dashed: chance)", xlim=(0.65, epochs + 0.35), ylim=(0, 1),
            title="test accuracy")

@@ -296,6 +296,23 @@ def test_when_one_axes_changes_only_it_is_redrawn_and_the_png_is_that_of_a_whole
     assert figure_png(fig) == retitled
 
 
+def test_an_animated_axes_follows_its_data_without_redrawing_the_background_and_draws_as_a_whole_figure():
+    fig, axes = three_panels((1, 100))
+    axes[1].set_animated(True)  # its frame follows the data: drawn whole at every PNG
+    figure_png(fig)
+    background = fig.background
+    pngs = []
+    for top in (1e3, 1e9, 50.0):
+        axes[1].set_ylim(1, top)  # tick labels of every width, reaching towards the neighbours
+        axes[1].set_title(f"up to {top:g}")
+        pngs.append(figure_png(fig))
+        assert fig.background is background  # nothing of the background changed
+    assert len(set(pngs)) == 3
+    axes[1].set_animated(False)  # the same figure drawn in one piece, as savefig would
+    fig.background = None
+    assert figure_png(fig) == pngs[-1]
+
+
 def test_a_panel_keeps_what_the_notebook_made_out_of_full_garbage_collections(shown):
     gc.unfreeze()
     live(lambda a: plt.plot([0, a])[0].figure, a=slider(1.0, 0.0, 2.0, 0.5))
