@@ -41,7 +41,7 @@ sync: $(STAMP)
 
 ## lint: ruff on lessonlib, the tests, the benchmarks and the notebooks' sources (also run by make test)
 lint: $(STAMP)
-	$(VENV)/bin/ruff check lessonlib tests benchmarks notebooks
+	$(VENV)/bin/ruff check conftest.py lessonlib tests benchmarks notebooks
 
 clean:
 	rm -rf build .pytest_cache

@@ -101,7 +101,7 @@ def parameter_defaults(name: str) -> dict[str, Any]:
 
 
 def _session() -> str:
-    """This test session's token (tests/conftest.py sets it once; xdist workers inherit it)."""
+    """This test session's token (conftest.py sets it once; xdist workers inherit it)."""
     return os.environ.get("LESSON6_TEST_SESSION", f"pid-{os.getpid()}")
 
 

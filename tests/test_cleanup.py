@@ -29,7 +29,7 @@ def test_the_temporary_progress_folder_is_removed_at_the_end(tmp_path: Path, wor
     found = tmp_path / "found"
     found.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("LESSON6_PROGRESS", "PYTEST_XDIST_WORKER")}
-    env.update(PROBE_OUT=str(found), PYTHONPATH=str(ROOT / "tests"))
+    env.update(PROBE_OUT=str(found), PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-p", "no:cacheprovider",
                            "-c", os.devnull, "--rootdir", str(tmp_path), *workers, str(tmp_path)],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
