@@ -354,42 +354,32 @@ def draw_compare(ax_lr: plt.Axes, ax_curve: plt.Axes, offset: float, input_scale
     ax_lr.axhline(converged_below, color="gray", ls="--", lw=1, label="converged: below half the starting loss")
     ax_lr.legend(fontsize=8, loc="lower left")
     ax_curve.legend(fontsize=8, loc="lower left")
-
-
-def label_compare(ax_lr: plt.Axes, ax_curve: plt.Axes) -> None:
-    """The scales and the labels of draw_compare's two axes that never change."""
-    ax_lr.set(xscale="log", yscale="log", xlabel="learning rate", title="sweep (x: diverged; dotted: largest lr that converges)")
-    ax_curve.set(yscale="log", xlabel="step", ylabel="mini-batch loss (running mean of 10)")
+    ax_lr.set(xscale="log", yscale="log", xlabel="learning rate", ylabel=f"training loss after {steps} steps",
+              title="sweep (x: diverged; dotted: largest lr that converges)")
+    ax_curve.set(yscale="log", xlabel="step", ylabel="mini-batch loss (running mean of 10)",
+                 title=f"{model}: each at its own best learning rate")
     for ax in (ax_lr, ax_curve):  # the decades only (10^0 is always in view): no "2 x 10^-1" that would not fit
         ax.yaxis.set_minor_formatter(NullFormatter())
-
-
-def name_compare(ax_lr: plt.Axes, ax_curve: plt.Axes, model: str, steps: int) -> None:
-    """The labels of draw_compare's two axes that change with the model and the steps."""
-    ax_lr.set_ylabel(f"training loss after {steps} steps")
-    ax_curve.title.set_text(f"{model}: each at its own best learning rate")  # as set_title, but stale only if it changed
 
 
 def compare(offset: float, input_scale: float, model: str, steps: int = steps) -> plt.Figure:
     """draw_compare on a figure of its own."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.9))
     draw_compare(*axes, offset, input_scale, model, steps)
-    label_compare(*axes)
-    name_compare(*axes, model, steps)
     fig.subplots_adjust(wspace=0.25)  # apart enough for any tick labels; cheaper than tight_layout (the PNG is cropped)
     return fig
 
 
-# The panel's one figure, kept: axes, scales and labels are made once; the curves at every move.
+# The panel's one figure, kept. Both frames follow the sweeps, so both axes are drawn whole at every move.
 fig_compare, compare_axes = panel_figure(1, 2, figsize=(11, 3.9))
-label_compare(*compare_axes)
+for ax in compare_axes:
+    ax.set_animated(True)
 
 
 def show_compare(offset: float, input_scale: float, model: str, steps: int = steps) -> plt.Figure:
     """compare's figure for the panel: what draw_compare draws replaces the last move's."""
     with fig_compare.redrawn():
         draw_compare(*compare_axes, offset, input_scale, model, steps)
-    name_compare(*compare_axes, model, steps)
     return fig_compare
 
 
