@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 from lessonlib.tools.kernels import use_kernel_environment
+from tests.warm_kernels import SERVER_VARIABLE, install_kernelspec, start_server
 
 # Tests (and the kernels they start) never touch the student's real progress file. The folder is made once, by the
 # process that starts the session (xdist workers inherit the variable), and removed when that process ends.
@@ -22,6 +23,15 @@ os.environ.setdefault("LESSON6_TEST_SESSION", uuid.uuid4().hex)
 # avoids the oversubscription that makes PyTorch's thread pools spin against each other.
 _GIVEN_THREADS = os.environ.get("OMP_NUM_THREADS", "")
 use_kernel_environment(threads=int(_GIVEN_THREADS) if _GIVEN_THREADS.isdigit() and int(_GIVEN_THREADS) > 0 else 1)
+# The session's kernels are forked from one process that imported torch & co. once (tests/warm_kernels.py): 3-6 s of CPU
+# less per notebook run. Started here, before xdist's workers, which inherit the variables. LESSON6_WARM_KERNELS=0: off.
+if SERVER_VARIABLE not in os.environ and os.environ.get("LESSON6_WARM_KERNELS", "1") != "0":
+    _KERNELS_DIR = Path(tempfile.mkdtemp(prefix="lesson6-kernels-"))
+    _SERVER = start_server(_KERNELS_DIR)
+    install_kernelspec(_KERNELS_DIR)
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_KERNELS_DIR), os.environ.get("JUPYTER_PATH")]))
+    atexit.register(shutil.rmtree, _KERNELS_DIR, True)
+    atexit.register(_SERVER.terminate)  # runs first: the server stops its kernels
 
 
 def pytest_sessionfinish(session: object, exitstatus: int) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from lessonlib.tools.labdriver import CHROMIUM_CANDIDATES, JupyterLab, find_chromium, launch_chromium
+from tests.warm_kernels import install_kernelspec
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +33,7 @@ def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jup
     """A private JupyterLab server (127.0.0.1, token) serving a temporary folder of notebook copies."""
     home = tmp_path_factory.mktemp("jupyterlab")
     server = JupyterLab(root_dir=home / "notebooks", home=home / "home", progress_file=home / "progress.json")
+    install_kernelspec(server.home / "data")  # the session's forked kernels (tests/warm_kernels.py), as elsewhere
     server.start()
     yield server
     server.stop()

@@ -1,0 +1,104 @@
+"""The session's forked kernels (tests/warm_kernels.py) behave as fresh ones: environment, folder, figures, signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from jupyter_client.manager import KernelManager
+
+from tests.warm_kernels import SERVER_VARIABLE
+
+pytestmark = pytest.mark.skipif(SERVER_VARIABLE not in os.environ, reason="no kernel server in this session "
+                                "(LESSON6_WARM_KERNELS=0, or not Linux)")
+
+PROBE = """
+import json, os, sys
+print(json.dumps({"preloaded": "torch" in sys.modules and "torchvision" in sys.modules, "cwd": os.getcwd(),
+                  "path": sys.path, "argv0": sys.argv[0], "main": repr(sys.modules["__main__"]),
+                  "given": os.environ.get("PROBE_VALUE"), "pid": os.getpid(), "threads": os.environ.get("OMP_NUM_THREADS")}))
+"""
+
+
+def started(tmp_path: Path, **env: str) -> KernelManager:
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(env={**os.environ, **env}, cwd=str(tmp_path))
+    return manager
+
+
+def run(manager: KernelManager, code: str, timeout: float = 60) -> list[dict]:
+    """The IOPub messages of one execution."""
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        messages: list[dict] = []
+        client.execute_interactive(code, timeout=timeout, output_hook=messages.append)
+        return messages
+    finally:
+        client.stop_channels()
+
+
+def printed(messages: list[dict]) -> str:
+    return "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream")
+
+
+@pytest.fixture
+def kernel(tmp_path: Path) -> Iterator[KernelManager]:
+    manager = started(tmp_path, PROBE_VALUE="from the client")
+    yield manager
+    if manager.is_alive():
+        manager.shutdown_kernel(now=True)
+
+
+def test_a_forked_kernel_has_the_clients_environment_and_folder_and_a_fresh_kernels_paths(
+        kernel: KernelManager, tmp_path: Path) -> None:
+    seen = json.loads(printed(run(kernel, PROBE)))
+    assert seen["preloaded"], "the kernel imported torch itself: it was not forked from the server"
+    assert seen["cwd"] == str(tmp_path)
+    assert seen["given"] == "from the client" and seen["threads"] == os.environ["OMP_NUM_THREADS"]
+    plain = started(tmp_path, OMP_NUM_THREADS="3", MKL_NUM_THREADS="3", OPENBLAS_NUM_THREADS="3")
+    try:
+        fresh = json.loads(printed(run(plain, PROBE)))
+    finally:
+        plain.shutdown_kernel(now=True)
+    assert not fresh["preloaded"] and fresh["threads"] == "3"  # other threads: the launcher started a plain kernel
+    assert [seen[k] for k in ("path", "argv0", "main")] == [fresh[k] for k in ("path", "argv0", "main")]
+
+
+def test_figures_show_inline_and_an_interrupt_reaches_the_kernel(kernel: KernelManager) -> None:
+    shown = run(kernel, "import matplotlib.pyplot as plt\nplt.plot([1, 2])")
+    assert any("image/png" in m["content"].get("data", {}) for m in shown), "no inline figure"
+    client = kernel.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        client.execute("import time\ntime.sleep(30)")
+        time.sleep(1)
+        kernel.interrupt_kernel()
+        reply = client.get_shell_msg(timeout=10)
+        assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+    finally:
+        client.stop_channels()
+
+
+def test_a_kernel_whose_launcher_is_killed_ends(kernel: KernelManager) -> None:
+    pid = json.loads(printed(run(kernel, PROBE)))["pid"]
+    os.kill(kernel.provisioner.process.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}") and "Z" not in _state(pid):
+        time.sleep(0.1)
+    assert not os.path.exists(f"/proc/{pid}") or "Z" in _state(pid), "the kernel outlived its launcher"
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return "gone"
+
