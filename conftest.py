@@ -30,8 +30,17 @@ if SERVER_VARIABLE not in os.environ and os.environ.get("LESSON6_WARM_KERNELS", 
     _SERVER = start_server(_KERNELS_DIR)
     install_kernelspec(_KERNELS_DIR)
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_KERNELS_DIR), os.environ.get("JUPYTER_PATH")]))
+    # The browser suite's JupyterLab finds it in its private data folder, which a venv's own folder would shadow.
+    os.environ["JUPYTER_PREFER_ENV_PATH"] = "0"
     atexit.register(shutil.rmtree, _KERNELS_DIR, True)
     atexit.register(_SERVER.terminate)  # runs first: the server stops its kernels
+
+
+def pytest_configure(config: object) -> None:
+    """nbval's kernels are the session's too: its kernelspec (first on JUPYTER_PATH) instead of ipykernel's own."""
+    option = config.option  # type: ignore[attr-defined]
+    if SERVER_VARIABLE in os.environ and getattr(option, "nbval_current_env", False):
+        option.nbval_current_env, option.nbval_kernel_name = False, "python3"
 
 
 def pytest_sessionfinish(session: object, exitstatus: int) -> None:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
 from jupyter_client.manager import KernelManager
 
 from tests.warm_kernels import SERVER_VARIABLE
 
+ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(SERVER_VARIABLE not in os.environ, reason="no kernel server in this session "
                                 "(LESSON6_WARM_KERNELS=0, or not Linux)")
 
@@ -102,3 +106,15 @@ def _state(pid: int) -> str:
     except (FileNotFoundError, ProcessLookupError):
         return "gone"
 
+
+
+def test_nbval_runs_notebooks_in_the_sessions_kernels(tmp_path: Path) -> None:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        'import sys\nassert "torch" in sys.modules, "a fresh kernel: nbval did not use the session\'s kernelspec"')])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, tmp_path / "probe.ipynb")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-p", "no:cacheprovider", "-c",
+                           os.devnull, "--rootdir", str(tmp_path), "--nbval-lax", "--nbval-current-env",
+                           str(tmp_path / "probe.ipynb")],  # python -m puts ROOT (the working folder) on sys.path
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

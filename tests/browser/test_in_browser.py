@@ -77,6 +77,7 @@ def test_notebook_runs_and_every_control_redraws_its_figure(name: str, lab: Jupy
 
 
 SYNTHETIC = [
+    'import os, sys\nassert "torch" in sys.modules or "LESSON6_KERNEL_SERVER" not in os.environ, "a fresh kernel"',
     """import matplotlib.pyplot as plt
 from lessonlib.live import choice, int_slider, live
 from lessonlib.plots import panel_figure
