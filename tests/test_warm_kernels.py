@@ -18,6 +18,7 @@ from jupyter_client.manager import KernelManager
 from tests.warm_kernels import SERVER_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
+THREADS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 pytestmark = pytest.mark.skipif(SERVER_VARIABLE not in os.environ, reason="no kernel server in this session "
                                 "(LESSON6_WARM_KERNELS=0, or not Linux)")
 
@@ -66,13 +67,31 @@ def test_a_forked_kernel_has_the_clients_environment_and_folder_and_a_fresh_kern
     assert seen["preloaded"], "the kernel imported torch itself: it was not forked from the server"
     assert seen["cwd"] == str(tmp_path)
     assert seen["given"] == "from the client" and seen["threads"] == os.environ["OMP_NUM_THREADS"]
-    plain = started(tmp_path, OMP_NUM_THREADS="3", MKL_NUM_THREADS="3", OPENBLAS_NUM_THREADS="3")
+    plain = started(tmp_path, **dict.fromkeys(THREADS, "3"))
     try:
         fresh = json.loads(printed(run(plain, PROBE)))
     finally:
         plain.shutdown_kernel(now=True)
     assert not fresh["preloaded"] and fresh["threads"] == "3"  # other threads: the launcher started a plain kernel
     assert [seen[k] for k in ("path", "argv0", "main")] == [fresh[k] for k in ("path", "argv0", "main")]
+
+
+def test_a_pythonpath_is_searched_first_unless_it_holds_a_preloaded_package(tmp_path: Path) -> None:
+    extra, shadowing = tmp_path / "extra", tmp_path / "shadowing"
+    (extra / "probe_module").mkdir(parents=True)
+    (extra / "probe_module" / "__init__.py").write_text("WHERE = 'extra'\n")
+    (shadowing / "torch").mkdir(parents=True)
+    seen = {}
+    for name, path, threads in (("forked", extra, "1"), ("plain", extra, "3"), ("shadowed", shadowing, "1")):
+        manager = started(tmp_path, PYTHONPATH=str(path), **dict.fromkeys(THREADS, threads))
+        try:
+            seen[name] = json.loads(printed(run(manager, PROBE.replace("import json", "import importlib.util, json")
+                                                .replace('"pid"', '"probe": bool(importlib.util.find_spec("probe_module")), "pid"'))))
+        finally:
+            manager.shutdown_kernel(now=True)
+    assert seen["forked"]["preloaded"] and not seen["plain"]["preloaded"] and not seen["shadowed"]["preloaded"]
+    assert seen["forked"]["probe"] and seen["forked"]["path"] == seen["plain"]["path"]
+    assert seen["forked"]["path"][0] == str(extra)
 
 
 def test_figures_show_inline_and_an_interrupt_reaches_the_kernel(kernel: KernelManager) -> None:

@@ -30,9 +30,9 @@ SERVER_VARIABLE = "LESSON6_KERNEL_SERVER"  # the server's socket, for the launch
 PRELOADED = ("numpy", "PIL.Image", "torch", "torch.optim", "torch._dynamo", "torchvision", "matplotlib.pyplot",
              "ipywidgets", "tqdm.auto", "ipykernel.kernelapp", "ipykernel.ipkernel")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
-# Read by those imports: a kernel asked for with other values is started plain.
-FIXED_AT_IMPORT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "PYTHONPATH", "PYTHONHASHSEED",
-                   "MPLCONFIGDIR")
+# Read by those imports: a kernel asked for with other values is started plain (so is one whose PYTHONPATH holds a
+# package of the same name as one the server imported).
+FIXED_AT_IMPORT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "PYTHONHASHSEED", "MPLCONFIGDIR")
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
 
@@ -62,10 +62,25 @@ def _send(connection: socket.socket, message: dict) -> None:
     connection.sendall(json.dumps(message).encode() + b"\n")
 
 
+def _search_path(environment: dict[str, str]) -> list[str]:
+    return [entry for entry in environment.get("PYTHONPATH", "").split(os.pathsep) if entry]
+
+
 def _same_imports(environment: dict[str, str]) -> bool:
     """Would a fresh kernel with this environment import the preloaded libraries as the server did?"""
-    return (all(environment.get(name) == os.environ.get(name) for name in FIXED_AT_IMPORT)
-            and environment.get("MPLBACKEND", INLINE_BACKEND) == INLINE_BACKEND)
+    if any(environment.get(name) != os.environ.get(name) for name in FIXED_AT_IMPORT):
+        return False
+    if environment.get("MPLBACKEND", INLINE_BACKEND) != INLINE_BACKEND:
+        return False
+    loaded = {name.partition(".")[0] for name in sys.modules}
+    for entry in set(_search_path(environment)) - set(_search_path(os.environ)):
+        try:
+            names = os.listdir(entry)
+        except OSError:
+            continue
+        if any(name.partition(".")[0] in loaded for name in names):
+            return False
+    return True
 
 
 # ---- the server -----------------------------------------------------------------------------------------------------
@@ -90,11 +105,14 @@ def _run_kernel(request: dict, streams: list[int]) -> None:
         for target, fd in enumerate(streams):
             os.dup2(fd, target)
             os.close(fd)
+        ours = _search_path(dict(os.environ))
         os.environ.clear()
         os.environ.update(request["env"])
         os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
         os.chdir(request["cwd"])
-        del sys.path[0]  # this script's folder; ipykernel_launcher removes the working directory in the same way
+        # sys.path as `python -m ipykernel_launcher` has it: this script's folder out (the launcher drops the working
+        # folder), the server's PYTHONPATH entries replaced by the launcher's
+        sys.path[:] = [*_search_path(request["env"]), *(entry for entry in sys.path[1:] if entry not in ours)]
         import random
 
         import numpy
