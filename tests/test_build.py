@@ -20,6 +20,7 @@ from lessonlib import __main__ as cli
 from lessonlib.measure import MIMETYPE
 from lessonlib.tools import build
 from lessonlib.tools import page as buildpage
+from tests.warm_kernels import SERVER_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -357,7 +358,8 @@ def test_a_stopped_build_leaves_no_process_and_no_file(tmp_path: Path, stop: int
     markers.mkdir()
     for name in ("01_slow", "02_slow"):
         write_notebook(notebooks / f"{name}.ipynb", name, SLOW)
-    env = {**os.environ, "LESSON_TEST_MARKERS": str(markers), "PYTHONPATH": str(ROOT)}
+    # The lecturer's build: its kernels are its own children, not forks of the test session's kernel server
+    env = {**os.environ, "LESSON_TEST_MARKERS": str(markers), "PYTHONPATH": str(ROOT), SERVER_VARIABLE: ""}
     log = tmp_path / "stderr.txt"
     with open(log, "w") as stderr:
         running = subprocess.Popen([sys.executable, "-m", "lessonlib", "build", "--notebooks-dir", str(notebooks),

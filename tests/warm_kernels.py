@@ -33,6 +33,7 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 # Read by those imports: a kernel asked for with other values is started plain (so is one whose PYTHONPATH holds a
 # package of the same name as one the server imported).
 FIXED_AT_IMPORT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "PYTHONHASHSEED", "MPLCONFIGDIR")
+REPLY_TIMEOUT_S = 30  # a server still importing answers within seconds; one that does not is not waited for
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
 
@@ -186,7 +187,10 @@ def _fork_kernel(listener: socket.socket, selector: selectors.BaseSelector, chil
         os.close(fd)
     children[pid] = connection
     selector.register(connection, selectors.EVENT_READ, pid)
-    _send(connection, {"pid": pid})
+    try:
+        _send(connection, {"pid": pid})
+    except OSError:  # the launcher gave up waiting (and started a plain kernel): this one is not wanted
+        _kill(pid)
 
 
 def _kill(pid: int) -> None:
@@ -226,18 +230,20 @@ def launch(args: list[str]) -> None:
     if not path or not _same_imports_possible():
         _plain_kernel(args)
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.settimeout(REPLY_TIMEOUT_S)
     try:
         connection.connect(path)
         request = json.dumps({"args": args, "env": dict(os.environ), "cwd": os.getcwd()}).encode() + b"\n"
         socket.send_fds(connection, [request], [0, 1, 2])
         stream = connection.makefile("rb")
         reply = json.loads(stream.readline() or "{}")
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # no server, a timeout, a garbled reply
         reply = {}
     if "pid" not in reply:
         connection.close()
         _plain_kernel(args)
     pid = reply["pid"]
+    connection.settimeout(None)  # now wait as long as the kernel runs
 
     def forward(signum: int, _frame: object) -> None:
         try:
