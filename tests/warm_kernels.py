@@ -1,15 +1,16 @@
 """Kernels for the test session, forked from one process that has already imported torch, torchvision and matplotlib.
 
 Every notebook execution in `make test` (papermill, nbval, the browser's JupyterLab) starts a kernel, and a fresh kernel
-spends 3-6 s of CPU importing the same libraries before its notebook runs. Here one server process imports them once;
+spends 3-5 s of CPU importing the same libraries while its notebook runs. Here one server process imports them once;
 each kernel is a fork of it that then starts ipykernel as usual, with the launcher's environment, working directory and
 standard streams. The notebook's own imports (lessonlib included) still run in the kernel.
 
     python tests/warm_kernels.py serve SOCKET       the server (the root conftest.py starts one per test session)
     python tests/warm_kernels.py launch -f FILE     a kernel: the argv of the kernelspec install_kernelspec() writes
 
-A launcher that cannot use the server (none, or one whose imports saw other values of FIXED_AT_IMPORT) starts a plain
-ipykernel instead, so a kernel always starts. Jupyter watches the launcher: it forwards the signals it gets to its
+A launcher that cannot use the server starts a plain ipykernel instead, so a kernel always starts: no server (or no
+answer within REPLY_TIMEOUT_S), other values of FIXED_AT_IMPORT than the server's imports saw, or a PYTHONPATH that
+holds a package the server imported. Jupyter watches the launcher: it forwards the signals it gets to its
 kernel and exits with the kernel's status; the server kills a kernel whose launcher is gone, and all of them when it
 is stopped.
 """
