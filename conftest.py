@@ -23,7 +23,7 @@ os.environ.setdefault("LESSON6_TEST_SESSION", uuid.uuid4().hex)
 # avoids the oversubscription that makes PyTorch's thread pools spin against each other.
 _GIVEN_THREADS = os.environ.get("OMP_NUM_THREADS", "")
 use_kernel_environment(threads=int(_GIVEN_THREADS) if _GIVEN_THREADS.isdigit() and int(_GIVEN_THREADS) > 0 else 1)
-# The session's kernels are forked from one process that imported torch & co. once (tests/warm_kernels.py): 3-6 s of CPU
+# The session's kernels are forked from one process that imported torch & co. once (tests/warm_kernels.py): 3-5 s of CPU
 # less per notebook run. Started here, before xdist's workers, which inherit the variables. LESSON6_WARM_KERNELS=0: off.
 if SERVER_VARIABLE not in os.environ and os.environ.get("LESSON6_WARM_KERNELS", "1") != "0":
     _KERNELS_DIR = Path(tempfile.mkdtemp(prefix="lesson6-kernels-"))

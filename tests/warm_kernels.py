@@ -163,7 +163,7 @@ def serve(path: str) -> None:
         for key, _ in selector.select(timeout=1.0):
             if key.fileobj is listener:
                 _fork_kernel(listener, selector, children)
-            elif not key.fileobj.recv(1):  # its launcher hung up (it was killed): so is the kernel
+            elif not _still_there(key.fileobj):  # its launcher hung up (it was killed): so is the kernel
                 _kill(key.data)
         _reap(children, selector)
 
@@ -194,11 +194,21 @@ def _fork_kernel(listener: socket.socket, selector: selectors.BaseSelector, chil
         _kill(pid)
 
 
-def _kill(pid: int) -> None:
+def _still_there(connection: socket.socket) -> bool:
     try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+        return bool(connection.recv(1))
+    except OSError:
+        return False
+
+
+def _kill(pid: int) -> None:
+    """The kernel and its process group (a kernel just forked may not have made its group yet)."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+            return
+        except ProcessLookupError:
+            continue
 
 
 def _reap(children: dict[int, socket.socket], selector: selectors.BaseSelector) -> None:
