@@ -3,6 +3,7 @@
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -25,7 +26,8 @@ _GIVEN_THREADS = os.environ.get("OMP_NUM_THREADS", "")
 use_kernel_environment(threads=int(_GIVEN_THREADS) if _GIVEN_THREADS.isdigit() and int(_GIVEN_THREADS) > 0 else 1)
 # The session's kernels are forked from one process that imported torch & co. once (tests/warm_kernels.py): 3-5 s of CPU
 # less per notebook run. Started here, before xdist's workers, which inherit the variables. LESSON6_WARM_KERNELS=0: off.
-if SERVER_VARIABLE not in os.environ and os.environ.get("LESSON6_WARM_KERNELS", "1") != "0":
+if (SERVER_VARIABLE not in os.environ and os.environ.get("LESSON6_WARM_KERNELS", "1") != "0"
+        and sys.platform.startswith("linux")):  # elsewhere a launcher would not use it (fork, file descriptors)
     _KERNELS_DIR = Path(tempfile.mkdtemp(prefix="lesson6-kernels-"))
     _SERVER = start_server(_KERNELS_DIR)
     install_kernelspec(_KERNELS_DIR)
