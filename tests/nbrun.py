@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import html
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,16 +107,31 @@ def _session() -> str:
     return os.environ.get("LESSON6_TEST_SESSION", f"pid-{os.getpid()}")
 
 
+def _this_sessions(out: Path) -> nbformat.NotebookNode | None:
+    """The executed notebook at `out` if this session made it (in any worker or runner), else None."""
+    if out.exists():
+        nb = nbformat.read(out, as_version=4)
+        if nb.metadata.get("lesson6_test_session") == _session():
+            return nb
+    return None
+
+
+def _keep(nb: nbformat.NotebookNode, out: Path, executed_by: str) -> nbformat.NotebookNode:
+    nb.metadata["lesson6_test_session"] = _session()
+    nb.metadata["lesson6_executed_by"] = executed_by
+    nbformat.write(nb, out)
+    return nb
+
+
 def _run_or_read(name: str, params: dict[str, Any], out: Path) -> nbformat.NotebookNode:
     """The executed notebook at `out` if this session already ran it (in any worker), else run it there now."""
     failed = out.with_suffix(".failed")
     with locked(out.with_suffix(".lock")):  # one worker runs it; the others wait and read its result
         if failed.exists() and failed.read_text().startswith(_session() + "\n"):
             raise RuntimeError(f"{out.name} failed earlier in this session:\n{failed.read_text().split(chr(10), 1)[1]}")
-        if out.exists():
-            nb = nbformat.read(out, as_version=4)
-            if nb.metadata.get("lesson6_test_session") == _session():
-                return nb
+        nb = _this_sessions(out)
+        if nb is not None:
+            return nb
         failed.unlink(missing_ok=True)
         try:
             nb = papermill.execute_notebook(str(notebook_path(name)), str(out), parameters=params,
@@ -122,18 +139,47 @@ def _run_or_read(name: str, params: dict[str, Any], out: Path) -> nbformat.Noteb
         except Exception as error:
             failed.write_text(f"{_session()}\n{type(error).__name__}: {error}")
             raise
-        nb.metadata["lesson6_test_session"] = _session()
-        nbformat.write(nb, out)
-        return nb
+        return _keep(nb, out, "papermill")
+
+
+def _run_path(name: str, params: dict[str, Any]) -> tuple[dict[str, Any], Path]:
+    """The parameters papermill injects for execute(name, **params) (scale quick unless given), and its run's file."""
+    params = {"scale": "quick", **params}
+    defaults = parameter_defaults(name)
+    unknown = set(params) - set(defaults)
+    if unknown:
+        raise ValueError(f"{name} has no parameter {sorted(unknown)}; it has {sorted(defaults)}")
+    changed = {k: v for k, v in sorted(params.items()) if defaults[k] != v or type(defaults[k]) is not type(v)}
+    tag = "_".join(f"{k}-{v}" for k, v in changed.items()) or "defaults"
+    return changed, RUNS / f"{name}__{tag}.ipynb"
 
 
 @functools.cache
 def _execute(name: str, frozen_params: tuple) -> Executed:
+    changed, out = _run_path(name, dict(frozen_params))
     RUNS.mkdir(parents=True, exist_ok=True)
-    tag = "_".join(f"{k}-{v}" for k, v in frozen_params) or "defaults"
-    out = RUNS / f"{name}__{tag}.ipynb"
-    nb = _run_or_read(name, dict(frozen_params), out)
+    nb = _run_or_read(name, changed, out)
     return Executed(nb, measurements(nb), out, declared_claims(nb))
+
+
+@contextlib.contextmanager
+def run_elsewhere(name: str, runner: str, **params: Any
+                  ) -> Iterator[tuple[dict[str, Any], Callable[[nbformat.NotebookNode], None] | None]]:
+    """For a test that executes notebook `name` itself (the browser suite's Run All, the Colab venv): share that run.
+
+    Holds the lock of execute(name, **params)'s run while the block runs, so the tests that read it wait for it.
+    Yields (the parameters to inject, keep), where keep(notebook) hands the executed notebook (the notebook's own
+    cells only) to those tests, marked as executed by `runner`; keep is None when this session already has that run.
+    A block that never calls keep leaves the run to papermill.
+    """
+    changed, out = _run_path(name, params)
+    RUNS.mkdir(parents=True, exist_ok=True)
+
+    def keep(notebook: nbformat.NotebookNode) -> None:
+        _keep(notebook, out, runner)
+
+    with locked(out.with_suffix(".lock")):
+        yield changed, None if _this_sessions(out) is not None else keep
 
 
 def execute(name: str, **params: Any) -> Executed:
@@ -142,13 +188,8 @@ def execute(name: str, **params: Any) -> Executed:
     Parameters equal to the notebook's defaults are dropped, so execute(n, seed=0) and the defaults written out are
     one run; the executed notebook is shared by every test and every xdist worker that asks for it.
     """
-    params.setdefault("scale", "quick")
-    defaults = parameter_defaults(name)
-    unknown = set(params) - set(defaults)
-    if unknown:
-        raise ValueError(f"{name} has no parameter {sorted(unknown)}; it has {sorted(defaults)}")
-    changed = {k: v for k, v in params.items() if defaults[k] != v or type(defaults[k]) is not type(v)}
-    return _execute(name, tuple(sorted(changed.items())))
+    changed, _ = _run_path(name, params)
+    return _execute(name, tuple(changed.items()))
 
 
 def printed(executed: Executed, tag: str | None = None) -> str:

@@ -36,9 +36,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import nbformat
 
 from lessonlib.course_map import NOTEBOOK_PATTERN
 from lessonlib.tools.kernels import kernel_environment
@@ -115,10 +118,19 @@ def notebook_names(directory: Path = NOTEBOOKS) -> list[str]:
     return sorted(path.stem for path in Path(directory).glob(NOTEBOOK_GLOB))
 
 
-def copy_notebook(name: str, destination: Path, source: Path = NOTEBOOKS) -> Path:
-    """Copy notebooks/<name>.ipynb (as it is now) into the folder the server serves."""
+def copy_notebook(name: str, destination: Path, source: Path = NOTEBOOKS,
+                  parameters: dict[str, Any] | None = None) -> Path:
+    """Copy notebooks/<name>.ipynb (as it is now) into the folder the server serves, with parameters injected as
+    papermill injects them (a cell after the `parameters` cell), if any are given."""
     destination.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.copy2(source / f"{name}.ipynb", destination / f"{name}.ipynb"))
+    copy = destination / f"{name}.ipynb"
+    if not parameters:
+        return Path(shutil.copy2(source / f"{name}.ipynb", copy))
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nbformat.write(parameterize_notebook(load_notebook_node(str(source / f"{name}.ipynb")), parameters), copy)
+    return copy
 
 
 def free_port() -> int:
@@ -331,6 +343,11 @@ class Notebook:
 
     def state(self) -> dict[str, Any]:
         return self.page.evaluate(JS_NOTEBOOK_STATE)
+
+    def save(self) -> Path:
+        """File > Save: the notebook's file in the server's folder, with the outputs the page shows now."""
+        self.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        return self.lab.root_dir / f"{self.name}.ipynb"
 
     def run_all(self, timeout_s: float = RUN_ALL_S) -> dict[str, Any]:
         """Run → Run All Cells; wait until the command is done, the kernel idle and the widgets rendered.
@@ -614,14 +631,20 @@ def check_solutions(notebook: Notebook, report: Report) -> None:
             report.problems.append("clicking the first Show solution did not show the answer")
 
 
-def check_notebook(notebook: Notebook, quiz: bool = True) -> Report:
-    """Run all cells, move every control once, rate a flashcard: every problem a student would meet."""
+def check_notebook(notebook: Notebook, quiz: bool = True,
+                   after_run: Callable[[Notebook, Report], None] | None = None) -> Report:
+    """Run all cells, move every control once, rate a flashcard: every problem a student would meet.
+
+    after_run(notebook, report) is called once Run All is done, before the first move.
+    """
     report = Report(notebook.name)
     state = notebook.run_all()
     report.run_seconds = state["seconds"]
     report.problems += notebook.problems()
     if state["executed"] < state["code"] and not state["errors"]:
         report.problems.append(f"only {state['executed']} of {state['code']} code cells ran ({state})")
+    if after_run is not None:
+        after_run(notebook, report)
     panels, made = len(notebook.describe()), notebook.kernel_panel_count()
     if made >= 0 and panels != made:
         report.problems.append(f"the kernel made {made} live panels, the page shows {panels}")
