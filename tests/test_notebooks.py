@@ -3,11 +3,14 @@
 import ast
 
 import nbformat
+import nbrun
 import pytest
 from jupyter_client.manager import start_new_kernel
-from nbrun import NOTEBOOKS, all_notebooks, execute
+from nbrun import NOTEBOOKS, all_notebooks, execute, run_elsewhere
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
+
+from lessonlib.measure import MIMETYPE
 
 BAD = {int: -999, float: -999.0, str: "no-such-value", bool: "maybe"}
 
@@ -62,3 +65,18 @@ def test_overview_with_other_parameters_shows_figures_and_verifies_data():
     assert executed.measured["datasets_verified"] == 2 and executed.measured["scale"] == "quick"
     images = [o for c in executed.notebook.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 2
+
+
+def test_a_run_handed_over_is_read_and_not_run_again(tmp_path, monkeypatch):
+    """run_elsewhere: a notebook another test executed (the browser's Run All) is what execute() returns."""
+    monkeypatch.setattr(nbrun, "RUNS", tmp_path)
+    ran = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+        "display_data", data={MIMETYPE: {"key": "handed_over", "value": 42}})])])
+    with run_elsewhere("06_weighted_examples", "this test", seed=7, majority=0.9) as (parameters, keep):
+        assert parameters == {"majority": 0.9, "scale": "quick", "seed": 7} and keep is not None
+        keep(ran)
+    executed = execute("06_weighted_examples", majority=0.9, seed=7)  # papermill would record dozens of values
+    assert executed.measured == {"handed_over": 42}
+    assert executed.notebook.metadata["lesson6_executed_by"] == "this test"
+    with run_elsewhere("06_weighted_examples", "this test", seed=7, majority=0.9) as (_, keep):
+        assert keep is None  # this session has that run already
