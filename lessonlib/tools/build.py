@@ -541,8 +541,9 @@ def run_tasks(tasks: Sequence[Task], jobs: int, progress: bool, runtime: Path | 
             stop.set()
             workers_now = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
             pool.shutdown(wait=False, cancel_futures=True)
+            kill_kernels(runtime)  # a busy kernel ignores a polite shutdown for seconds; its notebook is dropped anyway
             stop_workers(workers_now)
-            kill_kernels(runtime)
+            kill_kernels(runtime)  # any kernel a worker started meanwhile
             raise
 
 
