@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -15,6 +18,27 @@ from lessonlib.data import ImageSet, batches
 
 # Quick runs finish before a bar would be worth drawing; longer ones show one after this delay.
 PROGRESS_DELAY_S = 2.0
+T = TypeVar("T")
+_SEEDED = threading.Lock()  # torch.manual_seed seeds one generator shared by every thread
+
+
+def seeded(seed: int, make: Callable[[], T]) -> T:
+    """make() right after torch.manual_seed(seed), one thread at a time: the same draws in whichever thread calls."""
+    with _SEEDED:
+        torch.manual_seed(seed)
+        return make()
+
+
+def at_once(*jobs: Callable[[], T]) -> list[T]:
+    """Run independent jobs at the same time, in threads (PyTorch's kernels let go of the GIL); their results in order.
+
+    A job gives the result it gives alone when it draws random numbers only from its own torch.Generator or
+    inside seeded(); an error in a job is raised here.
+    """
+    if len(jobs) < 2:
+        return [job() for job in jobs]
+    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="at_once") as pool:
+        return [future.result() for future in [pool.submit(job) for job in jobs]]
 
 
 @dataclass

@@ -60,7 +60,7 @@ from lessonlib.measure import record
 from lessonlib.models import strided_cnn
 from lessonlib.plots import mosaic, panel_figure, tile
 from lessonlib.runtime import between, int_between, one_of, start
-from lessonlib.train import evaluate, fit
+from lessonlib.train import at_once, evaluate, fit, seeded
 
 run = start(scale, seed, dataset=one_of(dataset, ("mnist", "fashion_mnist")), n_per_class=int_between(n_per_class, 10, 100),
             strength=between(strength, 0.0, 2.0), flip=one_of(flip, (False, True)))
@@ -248,8 +248,8 @@ def trained(dataset: str, n_per_class: int, strength: float, flip: bool, steps: 
 
 def train_and_test(dataset: str, n_per_class: int, strength: float, flip: bool, steps: int) -> dict[str, float]:
     train_set = per_class(train_sets[dataset], n_per_class, seed)
-    torch.manual_seed(seed)
-    model = strided_cnn(channels, outputs=10).to(run.device)  # two strided conv + ReLU layers, a linear classifier
+    # two strided conv + ReLU layers, a linear classifier; drawn right after torch.manual_seed(seed), every time
+    model = seeded(seed, lambda: strided_cnn(channels, outputs=10).to(run.device))
     generator = run.generator(1)
     augment = None if strength == 0 and not flip else (lambda x: random_affine(x, strength, generator, flip))
     epochs = math.ceil(steps / math.ceil(len(train_set) / 32))
@@ -278,7 +278,9 @@ def augmentation_pays(dataset: str, n_per_class: int, strength: float, flip: boo
     """Left: augmented training images; right: test accuracy without and with augmentation, after `steps` steps."""
     train_set = per_class(train_sets[dataset], n_per_class, seed)
     examples = random_affine(train_set.images[::max(1, len(train_set) // 8)][:8], strength, run.generator(2), flip)
-    without, with_ = trained(dataset, n_per_class, 0.0, False, steps), trained(dataset, n_per_class, strength, flip, steps)
+    # The two models train at the same time, in threads (each draws from its own generators: the same results)
+    without, with_ = at_once(lambda: trained(dataset, n_per_class, 0.0, False, steps),
+                             lambda: trained(dataset, n_per_class, strength, flip, steps))
     augmented = f"augmented, m = {strength:g}" + (" + mirror" if flip else "")
     with fig_pays.redrawn():  # what this block draws replaces what the last move drew
         ax_seen.imshow(tile(examples.cpu().view(2, 4, *examples.shape[1:])).numpy(), cmap="gray", vmin=0, vmax=1,

@@ -60,7 +60,7 @@ from lessonlib.models import mlp
 from lessonlib.plots import panel_figure
 from lessonlib.runtime import between, one_of, start
 from lessonlib.topics.schedules import sgd_at_rates
-from lessonlib.train import fit
+from lessonlib.train import at_once, fit, seeded
 
 SCHEDULES = ("constant", "step", "exponential", "cosine", "warmup_cosine", "one_cycle", "cosine_restarts")
 run = start(scale, seed, lr=between(lr, 0.01, 10.0), schedule=one_of(schedule, SCHEDULES),
@@ -276,8 +276,7 @@ def train(lr: float, schedule: str) -> dict:
     """Train the MLP from the same start with one schedule (cached); its history and final test accuracy."""
     key = (round(lr, 6), schedule)
     if key not in runs:
-        torch.manual_seed(seed)
-        model = mlp([784, 128, 128, 10], "tanh").to(run.device)
+        model = seeded(seed, lambda: mlp([784, 128, 128, 10], "tanh").to(run.device))  # after torch.manual_seed(seed)
         # SGD at the rate the schedule gives at each step (read back from the optimizer, as learning_rates does):
         # the same numbers as fit(..., scheduler=make_scheduler(schedule, optimizer, steps)), with less overhead.
         history = sgd_at_rates(model, train_set, learning_rates(schedule, steps, base=lr), batch_size=batch_size,
@@ -305,9 +304,10 @@ peak_one = {name: learning_rates(name, steps) for name in SCHEDULES}  # each sch
 def compare(lr: float, schedule: str) -> plt.Figure:
     """Learning rate, training loss and test accuracy of a schedule against the constant one at the same peak."""
     shown = []  # the loss curves' values
+    # The two runs train at the same time, in threads (each draws from its own generator: the same results)
+    results = at_once(lambda: train(lr, "constant"), lambda: train(lr, schedule))
     with fig_compare.redrawn():  # what this block draws replaces what the last move drew
-        for name, color in (("constant", "tab:red"), (schedule, "tab:blue")):
-            result = train(lr, name)
+        for (name, color), result in zip((("constant", "tab:red"), (schedule, "tab:blue")), results):
             history = result["history"]
             ax_lr.plot(peak_one[name], color=color, label=name)
             loss = torch.tensor(history.step_loss)

@@ -1,11 +1,13 @@
 import math
+import threading
 
+import pytest
 import torch
 from torch import nn
 
 from lessonlib.data import load_dataset
 from lessonlib.models import count_parameters, mlp, strided_cnn
-from lessonlib.train import evaluate, fit, run_steps
+from lessonlib.train import at_once, evaluate, fit, run_steps, seeded
 
 
 def test_fit_learns_and_records_history():
@@ -52,3 +54,32 @@ def test_models_have_expected_shapes():
     assert cnn(x).shape == (4, 10) and count_parameters(cnn) == 4 * 25 + 4 + 8 * 4 * 9 + 8 + 8 * 49 * 10 + 10
     assert strided_cnn((4, 8), outputs=None, pool=3)(x).shape == (4, 72)
     assert strided_cnn((4, 8), outputs=16)(x).shape == (4, 16)
+
+
+def test_models_trained_at_once_equal_the_models_trained_one_after_the_other():
+    """at_once + seeded: threads give the weights a sequential run gives (the live panels of 01 and 10 rely on it)."""
+    train, _ = load_dataset("mnist", n_train=300, n_test=10, seed=0)
+
+    def trained(lr: float) -> torch.Tensor:
+        model = seeded(0, lambda: strided_cnn((4, 8), outputs=10))
+        fit(model, train, epochs=2, lr=lr, batch_size=32, seed=0, progress=False, train_metrics=False)
+        return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    one_after_the_other = [trained(0.05), trained(0.2)]
+    for _ in range(3):  # a race on the global generator would show in one of the tries
+        together = at_once(lambda: trained(0.05), lambda: trained(0.2))
+        assert all(torch.equal(a, b) for a, b in zip(together, one_after_the_other))
+
+
+def test_at_once_keeps_the_order_and_raises_a_jobs_error():
+    threads = set()
+
+    def job(value: int) -> int:
+        threads.add(threading.get_ident())
+        return value
+
+    assert at_once(lambda: job(1), lambda: job(2), lambda: job(3)) == [1, 2, 3]
+    assert threading.get_ident() not in threads  # they ran in threads of their own
+    assert at_once() == [] and at_once(lambda: 7) == [7]
+    with pytest.raises(ValueError, match="job 2"):
+        at_once(lambda: 1, lambda: (_ for _ in ()).throw(ValueError("job 2")))
