@@ -291,7 +291,7 @@ def train_from(init: str, activation: str, depth: int = 10, epochs: int = run.pi
     for module in model:
         if isinstance(module, nn.Linear):
             init_layer(module, init)
-    return fit(model, train_set, epochs=epochs, lr=0.05, test=test_set, seed=seed)
+    return fit(model, train_set, epochs=epochs, lr=0.05, test=test_set, seed=seed, train_metrics=False)
 
 
 schemes = ("normal", "small", "lecun", "xavier", "kaiming")
