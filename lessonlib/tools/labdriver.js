@@ -97,13 +97,26 @@ window.__lesson6 = {
     this.move = move;
     return true;
   },
-  // True once the notebook's kernel is idle; a "Select Kernel" dialog (a notebook without kernelspec) is accepted.
-  kernelReady() {
+  // True once the notebook (at path, if given) is the current document and its kernel is idle; a "Select Kernel"
+  // dialog (a notebook without kernelspec) is accepted.
+  kernelReady(path) {
     const accept = document.querySelector('.jp-Dialog .jp-Dialog-button.jp-mod-accept');
     if (accept) accept.click();
     const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    if (path && !(w && w.context && w.context.path === path)) return false;
     const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
     return !!k && w.sessionContext.isReady && k.status === 'idle';
+  },
+  closeAll() {  // every document closed without a "save your changes?" dialog (the tests' copies are throw-away)
+    for (const w of Array.from(window.jupyterapp.shell.widgets('main'))) {
+      if (w.context) w.context.model.dirty = false;
+      w.dispose();
+    }
+  },
+  async openOnly(path) {  // the page reused for another notebook: its documents closed, this one opened
+    this.closeAll();
+    this.move = null;
+    await window.jupyterapp.commands.execute('docmanager:open', {path});
   },
   notebookState() {
     const app = window.jupyterapp;

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from lessonlib.tools.labdriver import CHROMIUM_CANDIDATES, JupyterLab, find_chromium, launch_chromium
+from lessonlib.tools.labdriver import CHROMIUM_CANDIDATES, JupyterLab, ReusedPage, find_chromium, launch_chromium
 from tests.warm_kernels import install_kernelspec
 
 
@@ -49,4 +49,12 @@ def browser(chromium: str, lab: JupyterLab, playwright: Any, tmp_path_factory: p
         context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def lab_page(browser: Any) -> Iterator[ReusedPage]:
+    """The page the browser tests open their notebooks in, one after the other."""
+    reused = ReusedPage(browser)
+    yield reused
+    reused.discard()
 

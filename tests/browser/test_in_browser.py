@@ -1,8 +1,9 @@
 """Every notebook in a real browser: JupyterLab 4 in headless Chromium, as a student would use it.
 
 For each notebooks/NN_*.ipynb (found at collection: a new notebook is tested without editing this file):
-open a copy in JupyterLab (scale "quick" injected as papermill injects it), Run All, then move every control of every live panel once (a slider: one
-arrow-key step; a dropdown: the next option; a checkbox: a click), wait for the panel's callback, and
+open a copy in JupyterLab (scale "quick" injected as papermill injects it; each worker keeps one page, where
+JupyterLab loads once and the next notebook opens in place), Run All, then move every control of every live panel
+once (a slider: one arrow-key step; a dropdown: the next option; a checkbox: a click), wait for the panel's callback, and
 require a new figure, different from the default figure above the panel, and no error anywhere (cell
 errors, tracebacks, the panel's red status, widgets that did not render). Then reveal and rate the first
 flashcard of the quiz and require the rating in the progress file (LESSON6_PROGRESS, a temporary file).
@@ -21,9 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 from collections.abc import Callable
-from typing import Any
 
 import nbformat
 import pytest
@@ -34,6 +33,7 @@ from lessonlib.tools.labdriver import (
     JupyterLab,
     Notebook,
     Report,
+    ReusedPage,
     check_notebook,
     copy_notebook,
     notebook_names,
@@ -43,21 +43,29 @@ from lessonlib.tools.labdriver import (
 pytestmark = pytest.mark.browser
 
 
-def check_in_browser(lab: JupyterLab, browser: Any, name: str, quiz: bool = True,
+def check_in_browser(lab: JupyterLab, lab_page: ReusedPage, name: str, quiz: bool = True,
                      after_run: Callable[[Notebook, Report], None] | None = None) -> Report:
-    """Open <name>.ipynb from the server's folder in a new page, check it, save the artifacts."""
-    page = browser.new_page()
-    notebook = Notebook(page, lab, name)
+    """Open <name>.ipynb from the server's folder in the worker's page, check it, save the artifacts."""
+    notebook = Notebook(lab_page.get(), lab, name)
     report = None
     try:
         notebook.open()
         report = check_notebook(notebook, quiz=quiz, after_run=after_run)
     finally:
         save_artifacts(notebook, report)
-        page.close()
-        lab.shutdown_kernels()
+        close(notebook, lab, lab_page, keep_page=report is not None and not report.problems)
     print(report.summary())
     return report
+
+
+def close(notebook: Notebook, lab: JupyterLab, lab_page: ReusedPage, keep_page: bool) -> None:
+    """Close the notebook and stop its kernel; the page stays for the next notebook unless the check failed."""
+    try:
+        notebook.close()
+    finally:
+        if not keep_page:
+            lab_page.discard()
+        lab.shutdown_kernels()
 
 
 def log_latency(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture, report: Report) -> None:
@@ -70,7 +78,7 @@ def log_latency(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture, r
 
 
 @pytest.mark.parametrize("name", notebook_names())
-def test_notebook_runs_and_every_control_redraws_its_figure(name: str, lab: JupyterLab, browser: Any,
+def test_notebook_runs_and_every_control_redraws_its_figure(name: str, lab: JupyterLab, lab_page: ReusedPage,
                                                             request: pytest.FixtureRequest,
                                                             capsys: pytest.CaptureFixture) -> None:
     with contextlib.ExitStack() as sharing:  # this Run All is also the claims tests' run of the defaults
@@ -82,7 +90,7 @@ def test_notebook_runs_and_every_control_redraws_its_figure(name: str, lab: Jupy
             sharing.close()  # the claims tests may read it (or run it themselves) while the controls move
 
         copy_notebook(name, lab.root_dir, parameters=parameters)
-        report = check_in_browser(lab, browser, name, after_run=hand_over)
+        report = check_in_browser(lab, lab_page, name, after_run=hand_over)
     log_latency(request, capsys, report)
     assert not report.problems, f"{report.summary()}\nscreenshots and console: {ARTIFACTS}/{name}*"
     folded = sum("with solution(" in cell.source for cell in nbformat.read(lab.root_dir / f"{name}.ipynb", 4).cells)
@@ -127,13 +135,13 @@ live(broken, k=int_slider(2, 1, 4))""",
 
 
 def test_harness_reports_a_broken_slider_an_unchanged_figure_and_a_failing_cell(
-        lab: JupyterLab, browser: Any, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture) -> None:
+        lab: JupyterLab, lab_page: ReusedPage, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture) -> None:
     """The harness itself: a callback that raises, controls that change nothing (a figure equal to the default, one
     equal to the figure before), a failing cell; a good panel (a kept figure) and a good control."""
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in SYNTHETIC])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, lab.root_dir / "harness_check.ipynb")
-    report = check_in_browser(lab, browser, "harness_check", quiz=False)
+    report = check_in_browser(lab, lab_page, "harness_check", quiz=False)
     log_latency(request, capsys, report)
     problems = "\n".join(report.problems)
     assert [move.outcome for move in report.moves] == ["error", "figure", "figure", "figure", "unchanged"], report.summary()
@@ -148,8 +156,34 @@ def test_harness_reports_a_broken_slider_an_unchanged_figure_and_a_failing_cell(
     assert all(0 < seconds < 60 for times in report.latency().values() for seconds in times), report.latency()
 
 
+def test_notebooks_open_one_after_the_other_in_one_page(lab: JupyterLab, lab_page: ReusedPage) -> None:
+    """The worker's page is reused: JupyterLab loads once, the next notebook opens in place with a kernel of its own,
+    and the notebook before it is closed without a dialog (its edits unsaved) and its kernel stopped."""
+    for name in ("reused_a", "reused_b"):
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"import os\nname = '{name}'")])
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(notebook, lab.root_dir / f"{name}.ipynb")
+    page = lab_page.get()
+    seen = []
+    for name in ("reused_a", "reused_b"):
+        notebook = Notebook(page, lab, name)
+        try:
+            notebook.open()
+            page.evaluate("(name) => { window.__opened = (window.__opened || []).concat([name]); }", name)
+            assert notebook.run_all()["ok"] and not notebook.problems()
+            seen.append(notebook.kernel_execute("print(name, os.getpid())").split())
+            assert page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")  # it ran
+        finally:
+            close(notebook, lab, lab_page, keep_page=True)
+        assert page.evaluate("() => Array.from(window.jupyterapp.shell.widgets('main')).filter(w => w.context).length") == 0
+        assert lab.api("GET", "/api/kernels") == []
+    assert [name for name, _ in seen] == ["reused_a", "reused_b"] and seen[0][1] != seen[1][1], seen
+    assert page.evaluate("() => window.__opened") == ["reused_a", "reused_b"]  # one page, never reloaded
+    assert lab_page.get() is page
+
+
 def test_a_rating_in_12_review_moves_the_due_date_and_the_export_buttons_write_files(lab: JupyterLab,
-                                                                                      browser: Any) -> None:
+                                                                                      lab_page: ReusedPage) -> None:
     """12_review in JupyterLab: a rating clicked lands in the progress file and moves that card's due date;
     "Export to Anki" and "Export progress" write their files beside the notebook."""
     import zipfile
@@ -161,8 +195,9 @@ def test_a_rating_in_12_review_moves_the_due_date_and_the_export_buttons_write_f
     for card in load_deck():  # every card known well a month ago: due again now
         record_rating(card.id, 5, "browser-test", path=lab.progress_file, now=month_ago)
     copy_notebook("12_review", lab.root_dir)
-    page = browser.new_page()
+    page = lab_page.get()
     notebook = Notebook(page, lab, "12_review")
+    failed = True
     try:
         notebook.open()
         notebook.run_all()
@@ -187,7 +222,7 @@ def test_a_rating_in_12_review_moves_the_due_date_and_the_export_buttons_write_f
         assert (lab.root_dir / "lesson6-review-log.csv").read_text().startswith("card_id,review_time,review_rating")
         exported = sorted(lab.root_dir.glob("lesson6-progress-*.json"))
         assert exported and load_progress(exported[-1]) == load_progress(lab.progress_file)
+        failed = False
     finally:
-        save_artifacts(notebook, None, screenshots=sys.exc_info()[0] is not None)  # pictures of a failure only
-        page.close()
-        lab.shutdown_kernels()
+        save_artifacts(notebook, None, screenshots=failed)  # pictures of a failure only
+        close(notebook, lab, lab_page, keep_page=not failed)
