@@ -32,10 +32,12 @@ def seeded(seed: int, make: Callable[[], T]) -> T:
 def at_once(*jobs: Callable[[], T]) -> list[T]:
     """Run independent jobs at the same time, in threads (PyTorch's kernels let go of the GIL); their results in order.
 
-    A job gives the result it gives alone when it draws random numbers only from its own torch.Generator or
-    inside seeded(); an error in a job is raised here.
+    Only where PyTorch computes on one thread (OMP_NUM_THREADS=1, as in the tests): where each operation already
+    spreads over the cores, threads would only contend (01's slider move took twice as long on 2 cores), so the jobs
+    run one after the other. A job gives the result it gives alone when it draws random numbers only from its own
+    torch.Generator or inside seeded(); an error in a job is raised here.
     """
-    if len(jobs) < 2:
+    if len(jobs) < 2 or torch.get_num_threads() > 1:
         return [job() for job in jobs]
     with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="at_once") as pool:
         return [future.result() for future in [pool.submit(job) for job in jobs]]

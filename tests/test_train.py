@@ -1,5 +1,6 @@
 import math
 import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 import torch
@@ -56,8 +57,17 @@ def test_models_have_expected_shapes():
     assert strided_cnn((4, 8), outputs=16)(x).shape == (4, 16)
 
 
-def test_models_trained_at_once_equal_the_models_trained_one_after_the_other():
+@pytest.fixture
+def torch_threads() -> Iterator[Callable[[int], None]]:
+    """Set PyTorch's intra-op threads for one test; restored after it."""
+    before = torch.get_num_threads()
+    yield torch.set_num_threads
+    torch.set_num_threads(before)
+
+
+def test_models_trained_at_once_equal_the_models_trained_one_after_the_other(torch_threads):
     """at_once + seeded: threads give the weights a sequential run gives (the live panels of 01 and 10 rely on it)."""
+    torch_threads(1)
     train, _ = load_dataset("mnist", n_train=300, n_test=10, seed=0)
 
     def trained(lr: float) -> torch.Tensor:
@@ -71,7 +81,8 @@ def test_models_trained_at_once_equal_the_models_trained_one_after_the_other():
         assert all(torch.equal(a, b) for a, b in zip(together, one_after_the_other))
 
 
-def test_at_once_keeps_the_order_and_raises_a_jobs_error():
+def test_at_once_keeps_the_order_and_raises_a_jobs_error(torch_threads):
+    torch_threads(1)
     threads = set()
 
     def job(value: int) -> int:
@@ -83,3 +94,11 @@ def test_at_once_keeps_the_order_and_raises_a_jobs_error():
     assert at_once() == [] and at_once(lambda: 7) == [7]
     with pytest.raises(ValueError, match="job 2"):
         at_once(lambda: 1, lambda: (_ for _ in ()).throw(ValueError("job 2")))
+
+
+def test_at_once_runs_the_jobs_one_after_the_other_where_pytorch_already_uses_several_threads(torch_threads):
+    torch_threads(2)
+    threads = []
+    assert at_once(lambda: threads.append(threading.get_ident()) or 1, lambda: threads.append(threading.get_ident()) or 2
+                   ) == [1, 2]
+    assert threads == [threading.get_ident()] * 2
