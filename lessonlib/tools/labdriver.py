@@ -84,9 +84,10 @@ LAB_SETTINGS = {
 # Helpers installed in every page (window.__lesson6) before JupyterLab's own scripts run: labdriver.js.
 PAGE_HELPERS = Path(__file__).with_suffix(".js").read_text(encoding="utf-8")
 
-# True once the notebook's kernel is idle; a "Select Kernel" dialog (a notebook without kernelspec) is accepted.
+# True once the notebook at path is the current document and its kernel is idle (labdriver.js: kernelReady).
 JS_KERNEL_READY = "(path) => window.__lesson6.kernelReady(path)"
 
+# True in a page where JupyterLab has started: the next notebook can open there without loading it again.
 JS_APP_STARTED = "() => !!(window.jupyterapp && window.__lesson6 && window.jupyterapp.shell.isAttached)"
 
 JS_NOTEBOOK_STATE = "() => window.__lesson6.notebookState()"
