@@ -34,7 +34,7 @@ from lessonlib.tools.page import render_html
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-RUNS = ROOT / "build" / "test-runs"
+RUNS = Path(os.environ.get("LESSON6_TEST_RUNS") or ROOT / "build" / "test-runs")  # a test's own session: elsewhere
 
 
 def pyproject() -> dict[str, Any]:
@@ -152,6 +152,11 @@ def _run_path(name: str, params: dict[str, Any]) -> tuple[dict[str, Any], Path]:
     changed = {k: v for k, v in sorted(params.items()) if defaults[k] != v or type(defaults[k]) is not type(v)}
     tag = "_".join(f"{k}-{v}" for k, v in changed.items()) or "defaults"
     return changed, RUNS / f"{name}__{tag}.ipynb"
+
+
+def injected_parameters(name: str, **params: Any) -> dict[str, Any]:
+    """What papermill injects for execute(name, **params): scale "quick" unless given, and what differs from the defaults."""
+    return _run_path(name, params)[0]
 
 
 @functools.cache

@@ -26,7 +26,8 @@ PROBE = """
 import json, os, sys
 print(json.dumps({"preloaded": "torch" in sys.modules and "torchvision" in sys.modules, "cwd": os.getcwd(),
                   "path": sys.path, "argv0": sys.argv[0], "main": repr(sys.modules["__main__"]),
-                  "given": os.environ.get("PROBE_VALUE"), "pid": os.getpid(), "threads": os.environ.get("OMP_NUM_THREADS")}))
+                  "given": os.environ.get("PROBE_VALUE"), "pid": os.getpid(), "threads": os.environ.get("OMP_NUM_THREADS"),
+                  "progress": __import__("tqdm.auto").autonotebook.tqdm.__module__}))
 """
 
 
@@ -74,6 +75,7 @@ def test_a_forked_kernel_has_the_clients_environment_and_folder_and_a_fresh_kern
         plain.shutdown_kernel(now=True)
     assert not fresh["preloaded"] and fresh["threads"] == "3"  # other threads: the launcher started a plain kernel
     assert [seen[k] for k in ("path", "argv0", "main")] == [fresh[k] for k in ("path", "argv0", "main")]
+    assert seen["progress"] == fresh["progress"] == "tqdm.notebook"  # tqdm.auto chose in the kernel, not the server
 
 
 def test_a_pythonpath_is_searched_first_unless_it_holds_a_preloaded_package(tmp_path: Path) -> None:

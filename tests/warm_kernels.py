@@ -28,8 +28,9 @@ from pathlib import Path
 
 SERVER_VARIABLE = "LESSON6_KERNEL_SERVER"  # the server's socket, for the launchers
 # Imported by every notebook (torch._dynamo and torchvision at the first optimizer step or dataset); none starts a thread.
+# Not tqdm.auto: it picks its bar when first imported, and only in a kernel is that the notebook's widget bar.
 PRELOADED = ("numpy", "PIL.Image", "torch", "torch.optim", "torch._dynamo", "torchvision", "matplotlib.pyplot",
-             "ipywidgets", "tqdm.auto", "ipykernel.kernelapp", "ipykernel.ipkernel")
+             "ipywidgets", "tqdm.std", "tqdm.notebook", "ipykernel.kernelapp", "ipykernel.ipkernel")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 # Read by those imports: a kernel asked for with other values is started plain (so is one whose PYTHONPATH holds a
 # package of the same name as one the server imported).

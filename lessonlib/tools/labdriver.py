@@ -63,7 +63,7 @@ SERVER_START_S = 180
 PAGE_LOAD_S = 240
 RUN_ALL_S = 600
 MOVE_S = 180
-SETTLE_S = 5.0  # a callback that finished but showed the same figure: how long to wait for a change
+SETTLE_S = 2.5  # a finished callback that showed no new figure: how long to wait for it (the kernel sets it right after the status)
 
 # Server extensions that a notebook test does not need (language servers, jupytext, terminals).
 SERVER_EXTENSIONS_OFF = ("jupyter_lsp", "jupyterlab_jupytext", "jupyter_server_terminals", "notebook_shim")
