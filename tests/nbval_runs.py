@@ -7,7 +7,7 @@ on an error as before; the notebook's defaults run elsewhere (the browser suite'
 The kernel messages nbval reads are also handed to nbclient's own message handling, which builds the executed
 notebook as papermill would (display updates, cleared outputs, Output widgets), and that notebook becomes the
 claims tests' run (tests/nbrun.py, run_elsewhere) when every cell passed. Otherwise the claims tests run it with
-papermill. `pytest notebooks/` alone runs every notebook as stored.
+papermill. The tests that read these runs are scheduled last. `pytest notebooks/` alone runs every notebook as stored.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ import fnmatch
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionComplete
-from nbrun import injected_parameters, run_elsewhere
-from papermill.iorw import load_notebook_node
-from papermill.parameterize import parameterize_notebook
+
+if TYPE_CHECKING:
+    import nbformat
+
+# nbclient, papermill and nbrun (which imports torch) are imported where a notebook is shared: every pytest process
+# loads this plugin, also the short sessions the tests start.
 
 SHARED_SEED = 2  # the claims run nbval executes: the one with this seed
 RUNNER = "nbval (its kernel messages, read by nbclient)"
@@ -40,10 +40,18 @@ def shared_run(module: Any) -> dict[str, Any] | None:
     return None
 
 
+def reads(item: pytest.Item, params: dict[str, Any] | None) -> bool:
+    """Is the test parametrized with the claims run `params` (a dict, or a (dict, untested) pair)?"""
+    values = getattr(getattr(item, "callspec", None), "params", {}).values()
+    return params is not None and any((value[0] if isinstance(value, tuple) else value) == params for value in values)
+
+
 class Recorder:
     """The executed notebook, built from the IOPub messages of each cell's execution as nbclient builds it."""
 
     def __init__(self, notebook: nbformat.NotebookNode, kernel_client: Any):
+        from nbclient import NotebookClient
+
         self.notebook = notebook
         # nbclient's client only handles messages here: it never starts a kernel. Its Output widgets answer the
         # kernel as a frontend does (papermill's run does the same), through nbval's kernel client.
@@ -59,6 +67,8 @@ class Recorder:
         self.client.clear_before_next_output = False
 
     def message(self, msg: dict[str, Any]) -> None:
+        from nbclient.exceptions import CellExecutionComplete
+
         index = self.cell_of.get(msg.get("parent_header", {}).get("msg_id"))
         if index is None or self.broken:
             return
@@ -143,15 +153,19 @@ class NbvalSharing:
             injected = self._share(file, cells, wanted[file.path.stem], IPyNbCell)
             if injected is None:
                 continue
-            cells.insert(cells.index(injected[0]) + 1, injected[1])
-            # nbval's run before the claims tests that read it, whatever tests/durations.json says
-            kept = [item for item in items if item.parent is not file]
-            first = next(i for i, item in enumerate(kept) if getattr(item, "module", None) is claims[file.path.stem])
-            items[:] = kept[:first] + cells + kept[first:]
+            items.insert(items.index(injected[0]) + 1, injected[1])
+        # The tests that read an nbval run last, whatever tests/durations.json says: by then nbval has run it.
+        shared = {claims[run.name]: run.params for run in self.runs.values()}
+        readers = {item for item in items if reads(item, shared.get(getattr(item, "module", None)))}
+        items[:] = [item for item in items if item not in readers] + [item for item in items if item in readers]
 
     def _share(self, file: Any, cells: list[pytest.Item], params: dict[str, Any], cell_class: type
                ) -> tuple[pytest.Item, pytest.Item] | None:
         """Plan the shared run of one notebook; (the parameters cell's item, the new injected cell's item)."""
+        from nbrun import injected_parameters
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
         name = file.path.stem
         notebook = parameterize_notebook(load_notebook_node(str(file.path)), injected_parameters(name, **params))
         tags = [cell.metadata.get("tags", []) for cell in notebook.cells]
@@ -176,6 +190,8 @@ class NbvalSharing:
         run = self._run(item)
         if run is None or run.started:
             return (yield)
+        from nbrun import run_elsewhere
+
         run.started = True
         _, run.keep = run.stack.enter_context(run_elsewhere(run.name, RUNNER, **run.params))
         try:
