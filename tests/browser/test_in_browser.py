@@ -44,8 +44,11 @@ pytestmark = pytest.mark.browser
 
 
 def check_in_browser(lab: JupyterLab, lab_page: ReusedPage, name: str, quiz: bool = True,
-                     after_run: Callable[[Notebook, Report], None] | None = None) -> Report:
-    """Open <name>.ipynb from the server's folder in the worker's page, check it, save the artifacts."""
+                     after_run: Callable[[Notebook, Report], None] | None = None, problems_expected: bool = False
+                     ) -> Report:
+    """Open <name>.ipynb from the server's folder in the worker's page, check it, save the artifacts.
+
+    The page is discarded after problems (the next notebook starts in a fresh one), unless they were expected."""
     notebook = Notebook(lab_page.get(), lab, name)
     report = None
     try:
@@ -53,7 +56,7 @@ def check_in_browser(lab: JupyterLab, lab_page: ReusedPage, name: str, quiz: boo
         report = check_notebook(notebook, quiz=quiz, after_run=after_run)
     finally:
         save_artifacts(notebook, report)
-        close(notebook, lab, lab_page, keep_page=report is not None and not report.problems)
+        close(notebook, lab, lab_page, keep_page=report is not None and (problems_expected or not report.problems))
     print(report.summary())
     return report
 
@@ -141,7 +144,7 @@ def test_harness_reports_a_broken_slider_an_unchanged_figure_and_a_failing_cell(
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in SYNTHETIC])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, lab.root_dir / "harness_check.ipynb")
-    report = check_in_browser(lab, lab_page, "harness_check", quiz=False)
+    report = check_in_browser(lab, lab_page, "harness_check", quiz=False, problems_expected=True)
     log_latency(request, capsys, report)
     problems = "\n".join(report.problems)
     assert [move.outcome for move in report.moves] == ["error", "figure", "figure", "figure", "unchanged"], report.summary()
