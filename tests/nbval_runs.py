@@ -142,8 +142,8 @@ class NbvalSharing:
         for item in items:
             module = getattr(item, "module", None)
             if module is not None and fnmatch.fnmatch(item.nodeid.partition("::")[0], "tests/test_claims_*.py"):
-                params = shared_run(module)
-                if params is not None and isinstance(getattr(module, "NAME", None), str):
+                params = shared_run(module)  # served only where a test that will run reads it
+                if params is not None and isinstance(getattr(module, "NAME", None), str) and reads(item, params):
                     wanted[module.NAME], claims[module.NAME] = params, module
         files: dict[Any, list[pytest.Item]] = defaultdict(list)
         for item in items:
