@@ -163,7 +163,8 @@ def test_notebook_and_its_widgets_work_with_colabs_ipywidgets(name: str, colab_p
     with run_elsewhere(name, f"papermill in a kernel with ipywidgets {COLAB_IPYWIDGETS}", **SHARED_RUNS[name]) as (
             parameters, keep):
         run = subprocess.run([str(colab_python), "-m", "papermill", str(driven_copy(name, tmp_path)), str(out),
-                              "-k", KERNEL, "-y", json.dumps(parameters), "--cwd", str(NOTEBOOKS), "--no-progress-bar"],
+                              "-k", KERNEL, "-y", json.dumps(parameters), "--cwd", str(NOTEBOOKS), "--no-progress-bar",
+                              "--no-request-save-on-cell-execute"],
                              capture_output=True, text=True, env=env, timeout=900)
         if run.returncode == 0 and keep is not None:
             executed = nbformat.read(out, as_version=4)

@@ -43,7 +43,9 @@ def normalized(notebook: nbformat.NotebookNode) -> list[list[str]]:
 def test_the_outputs_built_from_nbvals_messages_are_those_nbclient_writes(tmp_path: Path) -> None:
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in SYNTHETIC])
     expected = nbformat.from_dict(json.loads(json.dumps(notebook)))
-    NotebookClient(expected, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    # a time limit: once in many sessions a kernel's answer went missing and this waited for ever
+    NotebookClient(expected, kernel_name="python3", timeout=120,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
     run = SharedRun("synthetic", {}, notebook)
     kernel = RunningKernel("python3", cwd=str(tmp_path))
     try:
