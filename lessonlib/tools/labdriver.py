@@ -33,6 +33,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -175,6 +176,7 @@ class JupyterLab:
     port: int = 0
     token: str = field(default_factory=lambda: secrets.token_hex(24))
     process: subprocess.Popen | None = None
+    _stopping: list[threading.Thread] = field(default_factory=list, repr=False)  # shutdown_kernels(wait=False)
 
     @property
     def base(self) -> str:
@@ -261,15 +263,34 @@ class JupyterLab:
         """The URL that opens <notebook>.ipynb alone, in a fresh workspace."""
         return f"{self.base}/lab/workspaces/{notebook}/tree/{notebook}.ipynb?reset&token={self.token}"
 
-    def shutdown_kernels(self) -> None:
-        """Shut down every session and kernel (after each notebook: frees memory and CPU)."""
+    def shutdown_kernels(self, wait: bool = True) -> None:
+        """Shut down every session and kernel running now (after each notebook: frees memory and CPU).
+
+        wait=False: they are named now and stopped in a background thread, so the next notebook need not wait the
+        0.4-1 s a kernel takes to exit; the next shutdown_kernels() (wait=True) or stop() waits for them."""
         try:
-            for session in self.api("GET", "/api/sessions"):
-                self.api("DELETE", f"/api/sessions/{session['id']}")
-            for kernel in self.api("GET", "/api/kernels"):
-                self.api("DELETE", f"/api/kernels/{kernel['id']}")
+            sessions = [session["id"] for session in self.api("GET", "/api/sessions")]
+            kernels = [kernel["id"] for kernel in self.api("GET", "/api/kernels")]
         except (urllib.error.URLError, OSError):
-            pass
+            sessions, kernels = [], []
+        paths = [f"/api/sessions/{s}" for s in sessions] + [f"/api/kernels/{k}" for k in kernels]
+        stopping = threading.Thread(target=self._delete_all, args=(paths,), daemon=True)
+        stopping.start()
+        self._stopping.append(stopping)
+        if wait:
+            self.wait_for_shutdowns()
+
+    def wait_for_shutdowns(self) -> None:
+        """Wait until the kernels that shutdown_kernels(wait=False) is stopping have stopped."""
+        while self._stopping:
+            self._stopping.pop().join()
+
+    def _delete_all(self, paths: list[str]) -> None:
+        for path in paths:  # a session's kernel goes with the session: its DELETE then answers 404
+            try:
+                self.api("DELETE", path)
+            except (urllib.error.URLError, OSError):
+                pass
 
     def stop(self) -> None:
         """Stop the server and its kernels (the whole process group it leads)."""

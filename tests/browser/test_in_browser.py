@@ -62,13 +62,15 @@ def check_in_browser(lab: JupyterLab, lab_page: ReusedPage, name: str, quiz: boo
 
 
 def close(notebook: Notebook, lab: JupyterLab, lab_page: ReusedPage, keep_page: bool) -> None:
-    """Close the notebook and stop its kernel; the page stays for the next notebook unless the check failed."""
+    """Close the notebook and stop its kernel; the page stays for the next notebook unless the check failed.
+
+    The kernel stops in the background while the next notebook opens (JupyterLab.shutdown_kernels)."""
     try:
         notebook.close()
     finally:
         if not keep_page:
             lab_page.discard()
-        lab.shutdown_kernels()
+        lab.shutdown_kernels(wait=not keep_page)
 
 
 def log_latency(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture, report: Report) -> None:
@@ -179,6 +181,7 @@ def test_notebooks_open_one_after_the_other_in_one_page(lab: JupyterLab, lab_pag
         finally:
             close(notebook, lab, lab_page, keep_page=True)
         assert page.evaluate("() => Array.from(window.jupyterapp.shell.widgets('main')).filter(w => w.context).length") == 0
+        lab.wait_for_shutdowns()
         assert lab.api("GET", "/api/kernels") == []
     assert [name for name, _ in seen] == ["reused_a", "reused_b"] and seen[0][1] != seen[1][1], seen
     assert page.evaluate("() => window.__opened") == ["reused_a", "reused_b"]  # one page, never reloaded
