@@ -254,6 +254,15 @@ def test_titles_promises_and_pages_without_widgets() -> None:
     assert "widgets" in nb.metadata  # the executed notebook itself keeps its widgets
 
 
+def test_the_build_and_the_browser_driver_start_without_torch_or_matplotlib() -> None:
+    """Their kernels import torch; the build and the browser driver themselves do not (about 2 s of CPU per start)."""
+    code = ("import sys, lessonlib.tools.build, lessonlib.tools.labdriver\n"
+            "print(sorted(m for m in ('torch', 'matplotlib', 'lessonlib.exercises') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_write_atomic_replaces_whole_files(tmp_path: Path) -> None:
     target = tmp_path / "sub" / "index.html"
     build.write_atomic(target, "one")

@@ -12,10 +12,9 @@ from IPython import get_ipython
 from IPython.display import display
 from IPython.utils.capture import capture_output
 
+from lessonlib.markers import SOLUTION_CLASS  # the browser suite and the HTML build find the folded answers by it
 from lessonlib.plots import figure_png
 
-# stable CSS class: the browser suite and the HTML build find the folded answers by it
-SOLUTION_CLASS = "lessonlib-solution"
 _SUMMARY_STYLE = ("cursor:pointer;display:inline-block;padding:2px 10px;border:1px solid #888;"
                   "border-radius:4px;font-weight:600")
 

@@ -21,8 +21,8 @@ from jinja2 import DictLoader
 from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
 
-from lessonlib.exercises.solutions import SOLUTION_CLASS
 from lessonlib.files import write_atomic
+from lessonlib.markers import SOLUTION_CLASS
 
 
 @dataclass
