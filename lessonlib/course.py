@@ -4,11 +4,12 @@ order (from lessonlib/course_map.py) and 00_overview's picture of them."""
 from __future__ import annotations
 
 import textwrap
-
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from lessonlib.course_map import BRANCH, NOTEBOOKS, REPOSITORY, STAGES, Notebook
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # The repository's address is written once, in lessonlib/course_map.py; `make sync` copies it into the README,
 # every badge and set-up cell and pyproject.toml, and tests/test_course_map.py checks that they agree.
@@ -91,6 +92,8 @@ def card_list(cards: tuple[int, ...]) -> str:
 
 def stage_figure() -> Figure:
     """00_overview's picture of the map: one box per stage of training, with its techniques and notebooks."""
+    import matplotlib.pyplot as plt  # here: `make sync` and the flashcards use this module and draw nothing
+
     fig, ax = plt.subplots(figsize=(12, 3.2))
     step = 12 / len(STAGES)
     for i, (stage, color) in enumerate(STAGES.items()):
