@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from jupyter_client.manager import KernelManager
 
-from tests.warm_kernels import SERVER_VARIABLE
+from tests.warm_kernels import REAP_EVERY_S, SERVER_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 THREADS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -119,6 +119,21 @@ def test_a_kernel_whose_launcher_is_killed_ends(kernel: KernelManager) -> None:
     while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}") and "Z" not in _state(pid):
         time.sleep(0.1)
     assert not os.path.exists(f"/proc/{pid}") or "Z" in _state(pid), "the kernel outlived its launcher"
+
+
+def test_a_kernel_that_exits_is_reported_to_its_launcher_at_once(kernel: KernelManager) -> None:
+    """Jupyter waits for the launcher at every shutdown: it hears of its kernel's exit then, not REAP_EVERY_S later."""
+    run(kernel, "x = 1")
+    client = kernel.client()
+    client.start_channels()
+    try:
+        client.execute("import os\nos._exit(7)")
+        launcher = kernel.provisioner.process
+        started = time.monotonic()
+        assert launcher.wait(timeout=REAP_EVERY_S - 5) == 7
+    finally:
+        client.stop_channels()
+    assert time.monotonic() - started < 5, "the server noticed the exit only at its next timeout"
 
 
 def _state(pid: int) -> str:

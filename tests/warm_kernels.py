@@ -17,6 +17,7 @@ is stopped.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -36,6 +37,7 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 # package of the same name as one the server imported).
 FIXED_AT_IMPORT = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "PYTHONHASHSEED", "MPLCONFIGDIR")
 REPLY_TIMEOUT_S = 30  # a server still importing answers within seconds; one that does not is not waited for
+REAP_EVERY_S = 30  # a safety net only: a kernel's exit wakes the server at once (SIGCHLD on a wakeup pipe)
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
 
@@ -157,19 +159,31 @@ def serve(path: str) -> None:
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGCHLD, lambda *_: None)  # a kernel that ends wakes the select below
+    # A kernel that ends wakes the select below at once: its launcher (which Jupyter waits for at shutdown) hears of it
+    # now, not at the next timeout. A handler alone would not do: select is retried after a signal (PEP 475).
+    wakeup, woken = os.pipe()
+    for fd in (wakeup, woken):
+        os.set_blocking(fd, False)
+    signal.set_wakeup_fd(woken, warn_on_full_buffer=False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
+    selector.register(wakeup, selectors.EVENT_READ)
     while True:
-        for key, _ in selector.select(timeout=1.0):
+        for key, _ in selector.select(timeout=REAP_EVERY_S):
             if key.fileobj is listener:
-                _fork_kernel(listener, selector, children)
+                _fork_kernel(listener, selector, children, (wakeup, woken))
+            elif key.fileobj is wakeup:
+                with contextlib.suppress(BlockingIOError):
+                    while os.read(wakeup, 512):
+                        pass
             elif not _still_there(key.fileobj):  # its launcher hung up (it was killed): so is the kernel
                 _kill(key.data)
         _reap(children, selector)
 
 
-def _fork_kernel(listener: socket.socket, selector: selectors.BaseSelector, children: dict[int, socket.socket]) -> None:
+def _fork_kernel(listener: socket.socket, selector: selectors.BaseSelector, children: dict[int, socket.socket],
+                 wakeup_pipe: tuple[int, int]) -> None:
     connection, _ = listener.accept()
     request, streams = _receive_request(connection)
     if request is None or len(streams) != 3 or not _same_imports(request["env"]):
@@ -180,8 +194,11 @@ def _fork_kernel(listener: socket.socket, selector: selectors.BaseSelector, chil
         return
     pid = os.fork()
     if pid == 0:
+        signal.set_wakeup_fd(-1)
         selector.close()
         listener.close()
+        for fd in wakeup_pipe:
+            os.close(fd)
         for other in [*children.values(), connection]:
             other.close()
         _run_kernel(request, streams)
